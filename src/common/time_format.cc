@@ -1,7 +1,5 @@
 #include "common/time_format.h"
 
-#include <cstdio>
-
 #include "absl/time/civil_time.h"
 
 namespace opentrack {
@@ -116,14 +114,29 @@ std::string FormatTimestampMicros(absl::Time t) {
 }
 
 void AppendTimestampMicros(std::string* out, absl::Time t) {
+  // Hand-formatted: this runs for several columns of every row.
   const absl::CivilSecond cs = absl::ToCivilSecond(t, absl::UTCTimeZone());
-  const int64_t micros =
-      absl::ToInt64Microseconds(t - absl::FromCivil(cs, absl::UTCTimeZone()));
-  char buf[40];
-  const int n = std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-                              static_cast<int>(cs.year()), cs.month(), cs.day(), cs.hour(),
-                              cs.minute(), cs.second(), static_cast<int>(micros));
-  out->append(buf, n);
+  const int64_t micros = absl::ToInt64Microseconds(t - absl::FromCivil(cs, absl::UTCTimeZone()));
+  char buf[27];
+  auto put = [&buf](int pos, int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10)
+      buf[pos + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, cs.year(), 4);
+  buf[4] = '-';
+  put(5, cs.month(), 2);
+  buf[7] = '-';
+  put(8, cs.day(), 2);
+  buf[10] = 'T';
+  put(11, cs.hour(), 2);
+  buf[13] = ':';
+  put(14, cs.minute(), 2);
+  buf[16] = ':';
+  put(17, cs.second(), 2);
+  buf[19] = '.';
+  put(20, micros, 6);
+  buf[26] = 'Z';
+  out->append(buf, sizeof(buf));
 }
 
 }  // namespace opentrack

@@ -39,8 +39,15 @@ struct Response {
 
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body);
+  // Replaces the first header with this name (case-insensitive) or appends one.
   void SetHeader(std::string name, std::string value);
+  // First header with this name, compared case-insensitively; "" if absent.
+  std::string_view Header(std::string_view name) const;
 };
+
+// Decodes %XX escapes and '+' (as a space), as in query strings; malformed
+// escapes are kept literally.
+std::string PercentDecode(std::string_view s);
 
 // Completes one request. Move-only; call exactly once, from any thread.
 using Responder = std::function<void(Response)>;
@@ -57,6 +64,8 @@ struct ServerOptions {
   // Bodies above this get 413 before the handler runs.
   size_t max_body_bytes = 16 * 1024 * 1024;
   absl::Duration idle_timeout = absl::Seconds(60);
+  // Request line plus headers above this are refused with 431.
+  size_t max_header_bytes = 64 * 1024;
 };
 
 class Server {

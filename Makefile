@@ -1,0 +1,45 @@
+# Entry points. `make run` and `make test` are the two README commands; both
+# install what is missing first, so they work on a fresh Debian 12 machine.
+BUILD_DIR   ?= build/dev
+BUILD_TYPE  ?= RelWithDebInfo
+JOBS        ?= $(shell nproc)
+OPENTRACK    = $(BUILD_DIR)/src/cli/opentrack
+
+.PHONY: deps configure build run test test-asan bench fuzz format clean
+
+deps:
+	bash scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DOPENTRACK_BUILD_BENCH=OFF
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Runs the collector on its local default: the built-in BigQuery emulator.
+run: build
+	$(OPENTRACK) serve
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
+
+test-asan: deps
+	cmake --preset asan-ubsan
+	cmake --build --preset asan-ubsan -j $(JOBS)
+	ctest --preset asan-ubsan -j $(JOBS) --timeout 900
+
+bench: deps
+	cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DOPENTRACK_BUILD_TESTS=OFF -DOPENTRACK_BUILD_BENCH=ON
+	cmake --build build/release -j $(JOBS)
+
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+
+format:
+	find src bench fuzz tests -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

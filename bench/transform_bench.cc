@@ -1,0 +1,153 @@
+// Event -> rows -> insertAll JSON throughput: EventMapper::Map, PlanSchema and
+// EncodeRow over the 1,000-event sample, one core. See docs/performance.md.
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "benchmark/benchmark.h"
+#include "common/json_text.h"
+#include "common/time_format.h"
+#include "simdjson.h"
+#include "warehouse_schema/event_mapper.h"
+#include "warehouse_schema/row_encoder.h"
+#include "warehouse_schema/schema_index.h"
+#include "warehouse_schema/schema_planner.h"
+
+namespace opentrack::warehouse_schema {
+namespace {
+
+#ifndef OPENTRACK_SAMPLE_EVENTS_DEFAULT
+#define OPENTRACK_SAMPLE_EVENTS_DEFAULT "../shared/data/events-sample.ndjson"
+#endif
+
+// Adds what the segment module would: receivedAt, originalTimestamp and a
+// corrected timestamp in the 6-digit form. Not the real normalizer on purpose:
+// the bench must not depend on the segment module.
+std::string NormalizeForBench(const std::string& raw) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(raw).get_object().get(obj)) return "";
+  std::string out = "{";
+  std::string original;
+  for (const auto field : obj) {
+    const std::string_view key = field.key;
+    if (key == "timestamp") {
+      std::string_view ts;
+      if (!field.value.get_string().get(ts)) {
+        if (auto t = ParseTimestamp(ts)) original = FormatTimestampMicros(*t);
+      }
+      continue;
+    }
+    if (key == "sentAt") {
+      std::string_view ts;
+      if (!field.value.get_string().get(ts)) {
+        if (auto t = ParseTimestamp(ts)) {
+          out += "\"sentAt\":\"" + FormatTimestampMicros(*t) + "\",";
+        }
+      }
+      continue;
+    }
+    AppendJsonString(&out, key);
+    out += ":" + simdjson::minify(field.value) + ",";
+  }
+  if (original.empty()) original = "2024-06-01T00:00:01.000000Z";
+  out += "\"receivedAt\":\"" + original + "\",\"originalTimestamp\":\"" + original +
+         "\",\"timestamp\":\"" + original + "\"}";
+  return out;
+}
+
+struct Sample {
+  std::vector<std::string> events;
+  int64_t bytes = 0;
+};
+
+const Sample& LoadSample() {
+  static const Sample* sample = [] {
+    auto* s = new Sample;
+    const char* env = std::getenv("OPENTRACK_SAMPLE_EVENTS");
+    std::ifstream in(env != nullptr ? env : OPENTRACK_SAMPLE_EVENTS_DEFAULT);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      std::string normalized = NormalizeForBench(line);
+      if (normalized.empty()) continue;
+      s->bytes += static_cast<int64_t>(normalized.size());
+      s->events.push_back(std::move(normalized));
+    }
+    return s;
+  }();
+  return *sample;
+}
+
+const absl::Time kLoadedAt = absl::FromUnixSeconds(1717200000);
+
+void BM_Map(benchmark::State& state) {
+  const Sample& sample = LoadSample();
+  if (sample.events.empty()) {
+    state.SkipWithError("no sample events; set OPENTRACK_SAMPLE_EVENTS");
+    return;
+  }
+  EventMapper mapper;
+  std::vector<Row> rows;
+  for (auto _ : state) {
+    for (const std::string& e : sample.events) {
+      rows.clear();
+      if (!mapper.Map(e, kLoadedAt, &rows).ok()) state.SkipWithError("map failed");
+      benchmark::DoNotOptimize(rows.data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(sample.events.size()));
+  state.SetBytesProcessed(state.iterations() * sample.bytes);
+}
+BENCHMARK(BM_Map);
+
+// Map every event, batch rows per table, plan each table's schema against the
+// schema the previous batches built, and encode every row.
+void BM_Transform(benchmark::State& state) {
+  const Sample& sample = LoadSample();
+  if (sample.events.empty()) {
+    state.SkipWithError("no sample events; set OPENTRACK_SAMPLE_EVENTS");
+    return;
+  }
+  struct Table {
+    std::vector<Row> rows;
+    TableSchema schema;
+    SchemaIndex index;
+  };
+  EventMapper mapper;
+  absl::flat_hash_map<std::string, Table> tables;
+  std::vector<Row> rows;
+  std::string encoded;
+  int64_t encoded_bytes = 0;
+  for (auto _ : state) {
+    for (auto& [name, table] : tables) table.rows.clear();
+    for (const std::string& e : sample.events) {
+      rows.clear();
+      if (!mapper.Map(e, kLoadedAt, &rows).ok()) state.SkipWithError("map failed");
+      for (Row& row : rows) tables[row.table].rows.push_back(std::move(row));
+    }
+    for (auto& [name, table] : tables) {
+      const SchemaPlan plan = PlanSchema(table.schema, table.rows);
+      for (const Column& c : plan.new_columns) {
+        table.schema.push_back(c);
+        table.index.Add(c.name, c.type);
+      }
+      for (const Row& row : table.rows) {
+        encoded.clear();
+        AppendEncodedRow(row, table.index, &encoded);
+        encoded_bytes += static_cast<int64_t>(encoded.size());
+      }
+    }
+  }
+  benchmark::DoNotOptimize(encoded_bytes);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(sample.events.size()));
+  state.SetBytesProcessed(state.iterations() * sample.bytes);
+}
+BENCHMARK(BM_Transform);
+
+}  // namespace
+}  // namespace opentrack::warehouse_schema
+
+BENCHMARK_MAIN();

@@ -1,0 +1,90 @@
+#include "cli/config.h"
+
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace opentrack::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(ConfigTest, DefaultsRunOnTheEmbeddedEmulator) {
+  auto c = ConfigFromEnv(FakeEnv({}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->UsesEmbeddedEmulator());
+  EXPECT_TRUE(c->auto_table_management);
+  ASSERT_EQ(c->sources.size(), 1u);
+  EXPECT_EQ(c->sources[0].dataset, "opentrack");
+  EXPECT_EQ(c->sources[0].write_key, "");
+  EXPECT_EQ(c->port, 8080);
+}
+
+TEST(ConfigTest, SeedVariablesAreRead) {
+  auto c = ConfigFromEnv(FakeEnv({{"BIGQUERY_PROJECT_ID", "acme"},
+                                  {"BIGQUERY_DATASET", "web"},
+                                  {"BIGQUERY_AUTO_TABLE_MANAGEMENT", "false"},
+                                  {"GOOGLE_APPLICATION_CREDENTIALS", "/k.json"},
+                                  {"GOOGLE_APPLICATION_CREDENTIALS_JSON", "{}"},
+                                  {"WRITE_KEY", "wk"},
+                                  {"PORT", "9000"}}),
+                         std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->UsesEmbeddedEmulator());
+  EXPECT_EQ(c->project_id, "acme");
+  EXPECT_FALSE(c->auto_table_management);
+  EXPECT_EQ(c->credentials_file, "/k.json");
+  EXPECT_EQ(c->credentials_json, "{}");
+  EXPECT_EQ(c->sources[0].write_key, "wk");
+  EXPECT_EQ(c->sources[0].dataset, "web");
+  EXPECT_EQ(c->port, 9000);
+}
+
+TEST(ConfigTest, EmulatorHostAcceptsAUrlOrHostPort) {
+  auto c = ConfigFromEnv(FakeEnv({{"BIGQUERY_EMULATOR_HOST", "http://127.0.0.1:9050/"}}),
+                         std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->emulator_host, "127.0.0.1:9050");
+  EXPECT_FALSE(c->UsesEmbeddedEmulator());
+}
+
+TEST(ConfigTest, RejectsBadValuesWithTheVariableName) {
+  auto c = ConfigFromEnv(FakeEnv({{"BIGQUERY_AUTO_TABLE_MANAGEMENT", "maybe"}}), std::nullopt);
+  EXPECT_THAT(c.status().message(), HasSubstr("BIGQUERY_AUTO_TABLE_MANAGEMENT must be true or false"));
+  c = ConfigFromEnv(FakeEnv({{"BIGQUERY_DATASET", "my-data"}}), std::nullopt);
+  EXPECT_THAT(c.status().message(), HasSubstr("dataset \"my-data\""));
+  c = ConfigFromEnv(FakeEnv({{"PORT", "70000"}}), std::nullopt);
+  EXPECT_THAT(c.status().message(), HasSubstr("PORT must be 0-65535"));
+}
+
+TEST(ConfigTest, SourcesFileGivesEachSourceItsDataset) {
+  auto c = ConfigFromEnv(FakeEnv({}), R"({"sources":[
+      {"name":"web","write_key":"k1","dataset":"web_prod"},
+      {"name":"ios","write_key":"k2","dataset":"ios_prod"}]})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->sources.size(), 2u);
+  EXPECT_EQ(c->sources[1].name, "ios");
+  EXPECT_EQ(c->sources[1].dataset, "ios_prod");
+}
+
+TEST(ConfigTest, SourcesFileErrorsArePrecise) {
+  EXPECT_THAT(ParseSourcesFile("{").status().message(), HasSubstr("not valid JSON"));
+  EXPECT_THAT(ParseSourcesFile(R"({"sources":[{"name":"a","write_key":"k","dataset":"d"},
+      {"name":"b","write_key":"k","dataset":"e"}]})").status().message(),
+              HasSubstr("source b reuses a write key"));
+  EXPECT_THAT(ParseSourcesFile(R"({"sources":[{"name":"a","dataset":"d"},
+      {"name":"b","write_key":"k","dataset":"e"}]})").status().message(),
+              HasSubstr("only a single source may omit it"));
+}
+
+}  // namespace
+}  // namespace opentrack::cli

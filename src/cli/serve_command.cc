@@ -1,0 +1,118 @@
+#include "cli/serve_command.h"
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cli/bigquery_target.h"
+#include "cli/process_util.h"
+#include "cli/spool_event_sink.h"
+#include "http_api/tracking_api.h"
+#include "http_server/http_server.h"
+#include "loader/batch_writer.h"
+#include "loader/loader.h"
+#include "metrics/metrics.h"
+#include "row_writer/load_job_row_writer.h"
+#include "row_writer/streaming_row_writer.h"
+#include "row_writer/table_quarantine_sink.h"
+#include "spdlog/spdlog.h"
+#include "spool/spool.h"
+#include "table_manager/table_manager.h"
+
+namespace opentrack::cli {
+namespace {
+
+http_api::ApiOptions MakeApiOptions(const Config& config, std::atomic<bool>* ready) {
+  http_api::ApiOptions api;
+  for (const SourceConfig& s : config.sources) {
+    api.sources.push_back({.name = s.name, .write_key = s.write_key});
+  }
+  // A single source without a write key is local development: accept any key.
+  api.allow_any_write_key = config.sources.size() == 1 && config.sources[0].write_key.empty();
+  api.ready = [ready] { return ready->load(); };
+  return api;
+}
+
+loader::LoaderOptions MakeLoaderOptions(const Config& config, const std::string& project_id) {
+  loader::LoaderOptions options;
+  for (const SourceConfig& s : config.sources) {
+    options.destinations[s.name] = {.project_id = project_id, .dataset_id = s.dataset};
+  }
+  options.batch_max_age = config.batch_max_age;
+  if (config.load_mode == LoadMode::kLoadJobs) {
+    options.batch_max_rows = 100000;  // one load job per table per interval
+    options.batch_max_bytes = 64 << 20;
+  }
+  return options;
+}
+
+}  // namespace
+
+absl::Status RunServe(const Config& config, const ServeFlags& flags) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.SpoolDir(), ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create spool directory ", config.SpoolDir(), ": ", ec.message()));
+  }
+  auto spool = spool::Spool::Open({.directory = config.SpoolDir()});
+  if (!spool.ok()) return spool.status();
+
+  auto target = OpenBigQueryTarget(config);
+  if (!target.ok()) return target.status();
+  spdlog::info("delivering to {}", target->description);
+  if (target->embedded_emulator != nullptr) {
+    if (absl::Status st = WritePortFile(flags.emulator_port_file, target->embedded_emulator->port());
+        !st.ok()) {
+      return st;
+    }
+  }
+  bigquery::BigQueryClient* client = target->client.get();
+
+  table_manager::TableManager tables(
+      client, {.location = config.location, .auto_manage = config.auto_table_management});
+  row_writer::TableQuarantineSink quarantine(client, &tables);
+  row_writer::StreamingRowWriter streaming(client, &tables, &quarantine);
+  row_writer::LoadJobRowWriter load_jobs(client, &streaming, {.location = config.location});
+  row_writer::RowWriter* writer = &streaming;
+  if (config.load_mode == LoadMode::kLoadJobs) writer = &load_jobs;
+  loader::BatchWriter batch_writer(&tables, writer, &quarantine);
+  loader::Loader loader(MakeLoaderOptions(config, target->project_id), spool->get(),
+                        &batch_writer);
+  loader.Start();
+
+  std::atomic<bool> ready{false};
+  SpoolEventSink sink(spool->get());
+  http_api::TrackingApi api(MakeApiOptions(config, &ready), &sink, RealClock::Get(),
+                            &metrics::Registry::Default());
+  auto server = http::Server::Start(
+      {.address = config.address, .port = config.port, .io_threads = config.io_threads},
+      api.AsHandler());
+  if (!server.ok()) {
+    (void)loader.Stop();
+    return server.status();
+  }
+  if (absl::Status st = WritePortFile(flags.port_file, (*server)->port()); !st.ok()) return st;
+  ready = true;
+  if (config.sources.size() == 1 && config.sources[0].write_key.empty()) {
+    spdlog::warn("WRITE_KEY is not set: any write key is accepted");
+  }
+  spdlog::info("opentrack listening on {}:{} (spool {})", config.address, (*server)->port(),
+               config.SpoolDir());
+
+  const int sig = WaitForShutdownSignal();
+  spdlog::info("signal {}: shutting down", sig);
+  ready = false;
+  (*server)->Shutdown();
+  absl::Status loader_status = loader.Stop();
+  if (!loader_status.ok()) {
+    // Undelivered events stay in the spool and go out on the next start.
+    spdlog::warn("loader stopped with undelivered events: {}", loader_status.ToString());
+  }
+  (*spool)->Close();
+  if (target->embedded_emulator != nullptr) target->embedded_emulator->Shutdown();
+  return absl::OkStatus();
+}
+
+}  // namespace opentrack::cli

@@ -1,0 +1,23 @@
+// Backs the Tracking API's EventSink with the spool: the request's events
+// become spool records, and the API answers once they are fsynced.
+#ifndef OPENTRACK_CLI_SPOOL_EVENT_SINK_H_
+#define OPENTRACK_CLI_SPOOL_EVENT_SINK_H_
+
+#include "http_api/tracking_api.h"
+#include "spool/spool.h"
+
+namespace opentrack::cli {
+
+class SpoolEventSink final : public http_api::EventSink {
+ public:
+  explicit SpoolEventSink(spool::Spool* spool) : spool_(spool) {}
+  void Append(std::string_view source, std::vector<segment::AcceptedEvent> events,
+              std::function<void(absl::Status)> done) override;
+
+ private:
+  spool::Spool* const spool_;  // not owned
+};
+
+}  // namespace opentrack::cli
+
+#endif  // OPENTRACK_CLI_SPOOL_EVENT_SINK_H_

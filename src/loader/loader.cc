@@ -1,0 +1,265 @@
+#include "loader/loader.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/error_code.h"
+#include "loader/spooled_event.h"
+#include "spdlog/spdlog.h"
+
+namespace opentrack::loader {
+namespace {
+
+std::string TableKey(const bigquery::TableRef& ref) {
+  return absl::StrCat(ref.project_id, ":", ref.dataset_id, ".", ref.table_id);
+}
+
+std::string Str(const absl::Status& s) { return std::string(s.ToString()); }
+
+}  // namespace
+
+Loader::Loader(LoaderOptions options, spool::Spool* spool, BatchWriter* writer)
+    : options_(std::move(options)),
+      spool_(spool),
+      writer_(writer),
+      clock_(options_.clock),
+      last_ack_(clock_->Now()) {}
+
+Loader::~Loader() {
+  if (thread_.joinable()) Stop().IgnoreError();
+}
+
+void Loader::Start() {
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+absl::Status Loader::Stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  return Flush();
+}
+
+void Loader::Loop() {
+  while (!stopping_) {
+    absl::Status s = RunOnce(options_.read_wait);
+    // Delivery errors are retried per table; what reaches here is the spool
+    // failing to read or ack. Pause so a broken disk does not spin the CPU.
+    if (!s.ok()) {
+      spdlog::error("loader: {}", Str(s));
+      clock_->SleepFor(options_.read_wait);
+    }
+  }
+}
+
+absl::Status Loader::RunOnce(absl::Duration read_wait) {
+  absl::Time now = clock_->Now();
+  if (rows_in_flight_ < options_.max_in_flight_rows) {
+    absl::Duration wait = std::min(read_wait, UntilNextDue(now, read_wait));
+    absl::StatusOr<std::vector<spool::Record>> records =
+        spool_->Read(options_.read_max_records, options_.read_max_bytes, wait);
+    if (!records.ok()) return WithContext(records.status(), "loader: reading the spool");
+    now = clock_->Now();
+    for (const spool::Record& record : *records) Ingest(record, now);
+  } else {
+    // Backpressure: every table is failing or slow. Wait for the next retry.
+    absl::Duration wait = std::min(read_wait, UntilNextDue(now, read_wait));
+    if (wait > absl::ZeroDuration()) clock_->SleepFor(wait);
+    now = clock_->Now();
+  }
+  absl::Status write = WriteDue(now, /*force=*/false);
+  absl::Status ack = MaybeAck(clock_->Now(), /*force=*/false);
+  // Write errors are retried with backoff; only the spool's errors stop a pass.
+  if (!write.ok()) spdlog::debug("loader: {}", Str(write));
+  return ack;
+}
+
+absl::Status Loader::Flush() {
+  absl::Status write = WriteDue(clock_->Now(), /*force=*/true);
+  absl::Status ack = MaybeAck(clock_->Now(), /*force=*/true);
+  return write.ok() ? ack : write;
+}
+
+void Loader::Ingest(const spool::Record& record, absl::Time now) {
+  uint64_t seq = tracker_.Add(record.position);
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.records_read;
+  }
+  absl::StatusOr<SpooledEvent> event = DecodeSpooledEvent(record.data);
+  const Destination* dest = nullptr;
+  if (event.ok()) {
+    auto it = options_.destinations.find(std::string(event->source));
+    if (it != options_.destinations.end()) dest = &it->second;
+  }
+  if (dest == nullptr) {
+    // Nothing to route it to; keeping it would block every later ack forever.
+    spdlog::error("loader: dropping spool record {}:{}: {}", record.position.file_number,
+                  record.position.offset,
+                  event.ok() ? absl::StrCat("unknown source '", absl::string_view(event->source.data(), event->source.size()), "'")
+                             : Str(event.status()));
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.records_dropped;
+    return;
+  }
+
+  scratch_.clear();
+  absl::Status mapped = mapper_.Map(event->json, now, &scratch_);
+  if (!mapped.ok()) {
+    RejectBatch& rb = rejects_[absl::StrCat(dest->project_id, ":", dest->dataset_id)];
+    rb.dataset = {dest->project_id, dest->dataset_id, ""};
+    rb.events.push_back(
+        {absl::StrFormat("spool-%d-%d", record.position.file_number, record.position.offset),
+         std::string(event->json), std::string(mapped.message())});
+    rb.seqs.push_back(seq);
+    tracker_.AddRows(seq, 1);
+    ++rows_in_flight_;
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.events_rejected;
+    return;
+  }
+  tracker_.AddRows(seq, static_cast<uint32_t>(scratch_.size()));
+  for (warehouse_schema::Row& row : scratch_) {
+    bigquery::TableRef ref{dest->project_id, dest->dataset_id, row.table};
+    Batch& batch = batches_[TableKey(ref)];
+    if (batch.ref.table_id.empty()) {
+      batch.ref = ref;
+      absl::MutexLock lock(&stats_mu_);
+      known_tables_.push_back(std::move(ref));
+    }
+    // The event's size bounds each of its rows' encoded size closely enough.
+    batch.meta.push_back({seq, event->json.size(), now});
+    batch.bytes += event->json.size();
+    batch.rows.push_back(std::move(row));
+    ++rows_in_flight_;
+  }
+}
+
+bool Loader::Due(const Batch& batch, absl::Time now, bool force) const {
+  if (batch.rows.empty()) return false;
+  if (force) return true;
+  if (now < batch.retry_at) return false;
+  return batch.rows.size() >= options_.batch_max_rows || batch.bytes >= options_.batch_max_bytes ||
+         now - batch.meta.front().arrived >= options_.batch_max_age;
+}
+
+absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
+  while (Due(batch, now, force)) {
+    // The oldest rows first, at most one batch's worth.
+    size_t n = 0, bytes = 0;
+    while (n < batch.rows.size() && n < options_.batch_max_rows &&
+           (n == 0 || bytes + batch.meta[n].bytes <= options_.batch_max_bytes)) {
+      bytes += batch.meta[n].bytes;
+      ++n;
+    }
+    absl::StatusOr<DeliveryResult> result =
+        writer_->Write(batch.ref, std::span<const warehouse_schema::Row>(batch.rows.data(), n));
+    if (!result.ok()) {
+      ++batch.failures;
+      batch.retry_at = clock_->Now() + Backoff(batch.failures);
+      spdlog::warn("loader: writing {} rows to {} failed ({} in a row), retrying in {}: {}", n,
+                   TableKey(batch.ref), batch.failures,
+                   absl::FormatDuration(Backoff(batch.failures)), Str(result.status()));
+      absl::MutexLock lock(&stats_mu_);
+      ++stats_.write_failures;
+      return WithContext(result.status(), TableKey(batch.ref));
+    }
+    for (size_t i = 0; i < n; ++i) tracker_.RowsDone(batch.meta[i].seq, 1);
+    batch.rows.erase(batch.rows.begin(), batch.rows.begin() + n);
+    batch.meta.erase(batch.meta.begin(), batch.meta.begin() + n);
+    batch.bytes -= bytes;
+    batch.failures = 0;
+    batch.retry_at = absl::InfinitePast();
+    rows_in_flight_ -= n;
+    absl::MutexLock lock(&stats_mu_);
+    stats_.rows_written += result->written;
+    stats_.rows_quarantined += result->quarantined;
+    stats_.rows_written_by_table[TableKey(batch.ref)] += result->written;
+    ++stats_.batches_written;
+    if (force) break;  // Flush writes each batch at most once per call
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Loader::WriteRejects(RejectBatch& rb, absl::Time now, bool force) {
+  if (rb.events.empty() || (!force && now < rb.retry_at)) return absl::OkStatus();
+  absl::Status s = writer_->Reject(rb.dataset, rb.events);
+  if (!s.ok()) {
+    ++rb.failures;
+    rb.retry_at = clock_->Now() + Backoff(rb.failures);
+    spdlog::warn("loader: quarantining {} events in {}:{} failed: {}", rb.events.size(),
+                 rb.dataset.project_id, rb.dataset.dataset_id, Str(s));
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.write_failures;
+    return s;
+  }
+  for (uint64_t seq : rb.seqs) tracker_.RowsDone(seq, 1);
+  rows_in_flight_ -= rb.events.size();
+  {
+    absl::MutexLock lock(&stats_mu_);
+    stats_.rows_quarantined += rb.events.size();
+  }
+  rb.events.clear();
+  rb.seqs.clear();
+  rb.failures = 0;
+  rb.retry_at = absl::InfinitePast();
+  return absl::OkStatus();
+}
+
+absl::Status Loader::WriteDue(absl::Time now, bool force) {
+  absl::Status first;
+  for (auto& [key, rb] : rejects_) first.Update(WriteRejects(rb, now, force));
+  for (auto& [key, batch] : batches_) first.Update(WriteBatch(batch, now, force));
+  {
+    absl::MutexLock lock(&stats_mu_);
+    stats_.rows_in_flight = rows_in_flight_;
+  }
+  return first;
+}
+
+absl::Status Loader::MaybeAck(absl::Time now, bool force) {
+  if (std::optional<spool::Position> done = tracker_.PopDone()) ackable_ = done;
+  if (!ackable_.has_value()) return absl::OkStatus();
+  if (!force && now - last_ack_ < options_.ack_interval) return absl::OkStatus();
+  absl::Status s = spool_->Ack(*ackable_);
+  if (!s.ok()) return WithContext(s, "loader: acknowledging the spool");
+  last_ack_ = now;
+  absl::MutexLock lock(&stats_mu_);
+  stats_.acked = ackable_;
+  ++stats_.acks;
+  ackable_.reset();
+  return absl::OkStatus();
+}
+
+absl::Duration Loader::Backoff(int failures) const {
+  absl::Duration d = options_.initial_backoff;
+  for (int i = 1; i < failures && d < options_.max_backoff; ++i) d *= 2;
+  return std::min(d, options_.max_backoff);
+}
+
+absl::Duration Loader::UntilNextDue(absl::Time now, absl::Duration read_wait) const {
+  absl::Duration best = read_wait;
+  for (const auto& [key, batch] : batches_) {
+    if (batch.rows.empty()) continue;
+    absl::Time due = std::max(batch.retry_at, batch.meta.front().arrived + options_.batch_max_age);
+    best = std::min(best, due - now);
+  }
+  for (const auto& [key, rb] : rejects_) {
+    if (!rb.events.empty()) best = std::min(best, rb.retry_at - now);
+  }
+  return std::max(best, absl::ZeroDuration());
+}
+
+LoaderStats Loader::Stats() const {
+  absl::MutexLock lock(&stats_mu_);
+  return stats_;
+}
+
+std::vector<bigquery::TableRef> Loader::KnownTables() const {
+  absl::MutexLock lock(&stats_mu_);
+  return known_tables_;
+}
+
+}  // namespace opentrack::loader

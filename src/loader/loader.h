@@ -1,0 +1,160 @@
+// The loader: the spool's single consumer. It decodes each record, maps the
+// event to warehouse rows, gathers rows into per-table batches, delivers a
+// batch when it is full or old (BatchWriter), and acknowledges the spool up
+// to the last record whose rows are all delivered. Delivery is at least once:
+// after a crash, unacknowledged records are read again and resent with the
+// same insert ids. See docs/loader.md.
+#ifndef OPENTRACK_LOADER_LOADER_H_
+#define OPENTRACK_LOADER_LOADER_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "loader/ack_tracker.h"
+#include "loader/batch_writer.h"
+#include "spool/spool.h"
+#include "warehouse_schema/event_mapper.h"
+
+namespace opentrack::loader {
+
+// Where one source's events go.
+struct Destination {
+  std::string project_id;
+  std::string dataset_id;
+};
+
+struct LoaderOptions {
+  // Spool source name -> destination. A record of an unknown source cannot be
+  // routed: it is logged, counted and acknowledged (dropped).
+  std::map<std::string, Destination> destinations;
+
+  // A table's batch is written when any limit is reached. Streaming inserts
+  // like small, fresh batches; for load jobs use e.g. 10000 rows and 60 s.
+  size_t batch_max_rows = 500;
+  size_t batch_max_bytes = 8 << 20;  // sum of the events' JSON sizes
+  absl::Duration batch_max_age = absl::Seconds(1);
+
+  // Backpressure: no spool Read while this many rows wait for delivery.
+  size_t max_in_flight_rows = 100000;
+  size_t read_max_records = 1000;
+  size_t read_max_bytes = 4 << 20;
+  absl::Duration read_wait = absl::Milliseconds(100);  // the consumer thread's idle wait
+
+  absl::Duration ack_interval = absl::Milliseconds(250);
+  // Backoff of a table whose write failed: initial * 2^(failures-1), capped.
+  absl::Duration initial_backoff = absl::Seconds(1);
+  absl::Duration max_backoff = absl::Minutes(1);
+
+  Clock* clock = RealClock::Get();  // not owned
+};
+
+struct LoaderStats {
+  uint64_t records_read = 0;
+  uint64_t records_dropped = 0;   // undecodable or of an unknown source
+  uint64_t events_rejected = 0;   // not a valid event: quarantined whole
+  uint64_t rows_written = 0;
+  uint64_t rows_quarantined = 0;
+  uint64_t batches_written = 0;
+  uint64_t write_failures = 0;
+  uint64_t acks = 0;
+  size_t rows_in_flight = 0;
+  std::optional<spool::Position> acked;  // last position acknowledged
+  std::map<std::string, uint64_t> rows_written_by_table;  // "project:dataset.table"
+};
+
+class Loader {
+ public:
+  // Pointers are not owned and must outlive the loader.
+  Loader(LoaderOptions options, spool::Spool* spool, BatchWriter* writer);
+  ~Loader();  // Stop()s if started
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  // Runs the consumer loop on its own thread.
+  void Start();
+  // Ends the thread, then writes every batch once (ignoring age and backoff)
+  // and acknowledges what was delivered. Undelivered records stay in the
+  // spool for the next start. Returns the first delivery error, if any.
+  absl::Status Stop();
+
+  // One pass of the loop: read (unless backpressured), write due batches,
+  // acknowledge if the ack interval passed. `read_wait` bounds the spool
+  // wait. Tests drive the loader with this and a FakeClock instead of Start.
+  absl::Status RunOnce(absl::Duration read_wait);
+  // Writes every non-empty batch now and acknowledges (as Stop, without the
+  // thread).
+  absl::Status Flush();
+
+  LoaderStats Stats() const;
+  // Every table a row was routed to so far (for the views).
+  std::vector<bigquery::TableRef> KnownTables() const;
+
+ private:
+  struct PendingRow {
+    uint64_t seq;  // AckTracker sequence of the record it came from
+    size_t bytes;
+    absl::Time arrived;
+  };
+  struct Batch {
+    bigquery::TableRef ref;
+    std::vector<warehouse_schema::Row> rows;
+    std::vector<PendingRow> meta;  // parallel to rows
+    size_t bytes = 0;
+    int failures = 0;
+    absl::Time retry_at = absl::InfinitePast();
+  };
+  struct RejectBatch {
+    bigquery::TableRef dataset;  // table_id unused
+    std::vector<RejectedEvent> events;
+    std::vector<uint64_t> seqs;
+    int failures = 0;
+    absl::Time retry_at = absl::InfinitePast();
+  };
+
+  void Ingest(const spool::Record& record, absl::Time now);
+  bool Due(const Batch& batch, absl::Time now, bool force) const;
+  // Writes `batch` while it is due; false if a write failed.
+  absl::Status WriteBatch(Batch& batch, absl::Time now, bool force);
+  absl::Status WriteRejects(RejectBatch& batch, absl::Time now, bool force);
+  absl::Status WriteDue(absl::Time now, bool force);
+  absl::Status MaybeAck(absl::Time now, bool force);
+  absl::Duration Backoff(int failures) const;
+  // Time until the next batch becomes due, or read_wait when none.
+  absl::Duration UntilNextDue(absl::Time now, absl::Duration read_wait) const;
+  void Loop();
+
+  const LoaderOptions options_;
+  spool::Spool* const spool_;
+  BatchWriter* const writer_;
+  Clock* const clock_;
+
+  // Consumer-thread state.
+  warehouse_schema::EventMapper mapper_;
+  std::vector<warehouse_schema::Row> scratch_;
+  AckTracker tracker_;
+  std::map<std::string, Batch> batches_;          // "project:dataset.table"
+  std::map<std::string, RejectBatch> rejects_;    // "project:dataset"
+  size_t rows_in_flight_ = 0;
+  std::optional<spool::Position> ackable_;  // done, not yet acknowledged
+  absl::Time last_ack_;  // the first ack comes an ack_interval after start
+
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+
+  mutable absl::Mutex stats_mu_;
+  LoaderStats stats_ ABSL_GUARDED_BY(stats_mu_);
+  std::vector<bigquery::TableRef> known_tables_ ABSL_GUARDED_BY(stats_mu_);
+};
+
+}  // namespace opentrack::loader
+
+#endif  // OPENTRACK_LOADER_LOADER_H_

@@ -1,0 +1,74 @@
+#include "segment/element_text.h"
+
+#include <charconv>
+
+namespace opentrack::segment::internal {
+
+void AppendElement(std::string* out, simdjson::dom::element value) {
+  // simdjson's own serializer walks the tape without building strings per
+  // value; one builder per thread keeps its buffer warm across events.
+  thread_local simdjson::internal::string_builder<> builder;
+  builder.clear();
+  builder.append(value);
+  const std::string_view text = builder.str();
+  out->append(text.data(), text.size());
+}
+
+std::optional<std::string_view> IdText(simdjson::dom::element value, NumberText* scratch) {
+  char* const begin = scratch->data;
+  char* const end = scratch->data + sizeof(scratch->data);
+  std::to_chars_result result{};
+  switch (value.type()) {
+    case simdjson::dom::element_type::STRING:
+      return std::string_view(value.get_string().value_unsafe());
+    case simdjson::dom::element_type::INT64:
+      result = std::to_chars(begin, end, value.get_int64().value_unsafe());
+      break;
+    case simdjson::dom::element_type::UINT64:
+      result = std::to_chars(begin, end, value.get_uint64().value_unsafe());
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      result = std::to_chars(begin, end, value.get_double().value_unsafe());
+      break;
+    default:
+      return std::nullopt;
+  }
+  return std::string_view(begin, static_cast<size_t>(result.ptr - begin));
+}
+
+std::string_view KindName(simdjson::dom::element value) {
+  switch (value.type()) {
+    case simdjson::dom::element_type::STRING:
+      return "string";
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      return "number";
+    case simdjson::dom::element_type::BOOL:
+      return "boolean";
+    case simdjson::dom::element_type::OBJECT:
+      return "object";
+    case simdjson::dom::element_type::ARRAY:
+      return "array";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+  }
+  return "value";
+}
+
+std::string QuoteForMessage(std::string_view s, size_t max_bytes) {
+  std::string out = "\"";
+  if (s.size() <= max_bytes) {
+    out.append(s);
+    out.push_back('"');
+    return out;
+  }
+  size_t cut = max_bytes;
+  // Back off UTF-8 continuation bytes so the message stays valid UTF-8.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  out.append(s.substr(0, cut));
+  out.append("\"...");
+  return out;
+}
+
+}  // namespace opentrack::segment::internal

@@ -1,0 +1,50 @@
+// Validates one Segment event (a single call's body or one batch item) and
+// writes its normalized JSON as defined in docs/event-format.md.
+#ifndef OPENTRACK_SEGMENT_EVENT_NORMALIZER_H_
+#define OPENTRACK_SEGMENT_EVENT_NORMALIZER_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "segment/request_parser.h"
+#include "simdjson.h"
+
+namespace opentrack::segment::internal {
+
+// Fields a batch body applies to each of its items.
+struct BatchDefaults {
+  std::optional<simdjson::dom::object> context;       // merged, the item's keys win
+  std::optional<simdjson::dom::object> integrations;  // merged, the item's keys win
+  std::optional<absl::Time> sent_at;                  // used when the item has none
+};
+
+struct NormalizeOptions {
+  // Set for single-event endpoints: `type` may be omitted but must match.
+  // Unset for batch items, which need a valid `type`.
+  std::optional<EventType> endpoint_type;
+  const BatchDefaults* batch = nullptr;  // may be null
+  absl::Time received_at;
+  // received_at as AppendTimestampMicros writes it, formatted once per request
+  // (snprintf is a visible cost per event); empty = format it here.
+  std::string_view received_at_text;
+  std::string_view client_ip;
+  // Limit on the normalized size, not counting fields merged from the batch;
+  // 0 disables the check (single calls are limited by body size instead).
+  size_t max_event_bytes = 0;
+};
+
+struct Rejection {
+  std::string code;
+  std::string message;
+};
+
+// Fills `out` and returns nullopt, or returns why the event is rejected (then
+// `out` is unspecified). `event` must stay valid during the call only.
+std::optional<Rejection> NormalizeEvent(simdjson::dom::object event,
+                                        const NormalizeOptions& options, AcceptedEvent* out);
+
+}  // namespace opentrack::segment::internal
+
+#endif  // OPENTRACK_SEGMENT_EVENT_NORMALIZER_H_

@@ -1,0 +1,214 @@
+#include "segment/request_parser.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "common/error_code.h"
+#include "common/time_format.h"
+#include "segment/element_text.h"
+#include "segment/event_normalizer.h"
+#include "simdjson.h"
+
+namespace opentrack::segment {
+namespace {
+
+constexpr std::array<std::string_view, 6> kTypeNames = {"track",  "identify", "page",
+                                                        "screen", "group",    "alias"};
+
+absl::Status RequestError(std::string_view code, const std::string& message) {
+  return WithErrorCode(absl::InvalidArgumentError(message), code);
+}
+
+std::string JsonErrorReason(simdjson::error_code error, size_t max_depth) {
+  switch (error) {
+    case simdjson::NUMBER_ERROR:
+      return "number out of range or malformed (numbers must fit a 64-bit integer or a double)";
+    case simdjson::DEPTH_ERROR:
+      return "nesting deeper than " + std::to_string(max_depth) + " levels";
+    case simdjson::UTF8_ERROR:
+      return "invalid UTF-8";
+    case simdjson::EMPTY:
+      return "empty body";
+    default:
+      return simdjson::error_message(error);
+  }
+}
+
+// One parser per thread: they are costly to create and keep their buffers.
+// The body is copied into a reused padded buffer because a string_view from
+// the caller carries no guarantee of SIMDJSON_PADDING readable bytes.
+struct ThreadParser {
+  simdjson::dom::parser parser;
+  std::string padded;
+};
+
+simdjson::simdjson_result<simdjson::dom::element> ParseJson(std::string_view body,
+                                                            size_t max_depth) {
+  thread_local ThreadParser state;
+  if (state.parser.max_depth() != max_depth) {
+    const size_t capacity = std::max<size_t>(state.parser.capacity(), 1);
+    if (const auto error = state.parser.allocate(capacity, max_depth)) return error;
+  }
+  state.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
+  if (!body.empty()) std::memcpy(state.padded.data(), body.data(), body.size());
+  return state.parser.parse(state.padded.data(), body.size(), /*realloc_if_needed=*/false);
+}
+
+std::string StringOr(simdjson::dom::object object, std::string_view key) {
+  std::string_view value;
+  if (object.at_key(key).get_string().get(value) != simdjson::SUCCESS) return "";
+  return std::string(value);
+}
+
+absl::StatusOr<internal::BatchDefaults> ReadBatchDefaults(simdjson::dom::object body) {
+  internal::BatchDefaults defaults;
+  for (const simdjson::dom::key_value_pair field : body) {
+    if (field.value.is_null()) continue;
+    if (field.key == "context" || field.key == "integrations") {
+      simdjson::dom::object value;
+      if (field.value.get_object().get(value) != simdjson::SUCCESS) {
+        return RequestError("invalid_batch", "batch-level `" + std::string(field.key) +
+                                                 "` must be an object, got " +
+                                                 std::string(internal::KindName(field.value)));
+      }
+      (field.key == "context" ? defaults.context : defaults.integrations) = value;
+    } else if (field.key == "sentAt") {
+      std::string_view text;
+      if (field.value.get_string().get(text) != simdjson::SUCCESS ||
+          !(defaults.sent_at = ParseTimestamp(text))) {
+        return RequestError("invalid_batch",
+                            "batch-level `sentAt` is not an ISO-8601 date-time string");
+      }
+    }
+  }
+  return defaults;
+}
+
+void AddOutcome(size_t index, std::optional<internal::Rejection> rejection, AcceptedEvent* event,
+                ParsedRequest* request) {
+  if (rejection) {
+    request->rejected.push_back(
+        RejectedEvent{index, std::move(rejection->code), std::move(rejection->message)});
+  } else {
+    request->accepted.push_back(std::move(*event));
+  }
+}
+
+absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, const RequestContext& context,
+                                         const Limits& limits) {
+  simdjson::dom::array items;
+  if (body.at_key("batch").get_array().get(items) != simdjson::SUCCESS) {
+    return RequestError("invalid_batch", "batch body needs a `batch` array");
+  }
+  absl::StatusOr<internal::BatchDefaults> defaults = ReadBatchDefaults(body);
+  if (!defaults.ok()) return defaults.status();
+
+  ParsedRequest request;
+  request.write_key = StringOr(body, "writeKey");
+  request.accepted.reserve(std::min(items.size(), limits.max_batch_events));
+  internal::NormalizeOptions options;
+  options.batch = &*defaults;
+  options.received_at = context.received_at;
+  const std::string received_at_text = FormatTimestampMicros(context.received_at);
+  options.received_at_text = received_at_text;
+  options.client_ip = context.client_ip;
+  options.max_event_bytes = limits.max_event_bytes;
+  size_t index = 0;
+  for (const simdjson::dom::element item : items) {
+    const size_t i = index++;
+    if (i >= limits.max_batch_events) {
+      request.rejected.push_back(RejectedEvent{i, "batch_too_large",
+                                               "batch has more than " +
+                                                   std::to_string(limits.max_batch_events) +
+                                                   " events; this one is past the limit"});
+      continue;
+    }
+    simdjson::dom::object event;
+    if (item.get_object().get(event) != simdjson::SUCCESS) {
+      request.rejected.push_back(RejectedEvent{
+          i, "invalid_event",
+          "batch item must be an object, got " + std::string(internal::KindName(item))});
+      continue;
+    }
+    if (request.write_key.empty()) request.write_key = StringOr(event, "writeKey");
+    AcceptedEvent accepted;
+    AddOutcome(i, internal::NormalizeEvent(event, options, &accepted), &accepted, &request);
+  }
+  return request;
+}
+
+}  // namespace
+
+std::string_view EventTypeName(EventType type) { return kTypeNames[static_cast<size_t>(type)]; }
+
+std::optional<EventType> EventTypeFromName(std::string_view name) {
+  for (size_t i = 0; i < kTypeNames.size(); ++i) {
+    if (kTypeNames[i] == name) return static_cast<EventType>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<Endpoint> EndpointFromPath(std::string_view path) {
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  constexpr std::string_view kPrefix = "/v1/";
+  if (path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  const std::string_view name = path.substr(kPrefix.size());
+  struct Route {
+    std::string_view name;
+    Endpoint endpoint;
+  };
+  static constexpr Route kRoutes[] = {
+      {"track", Endpoint::kTrack},       {"t", Endpoint::kTrack},
+      {"identify", Endpoint::kIdentify}, {"i", Endpoint::kIdentify},
+      {"page", Endpoint::kPage},         {"p", Endpoint::kPage},
+      {"screen", Endpoint::kScreen},     {"s", Endpoint::kScreen},
+      {"group", Endpoint::kGroup},       {"g", Endpoint::kGroup},
+      {"alias", Endpoint::kAlias},       {"a", Endpoint::kAlias},
+      {"batch", Endpoint::kBatch},       {"import", Endpoint::kBatch},
+      {"b", Endpoint::kBatch},
+  };
+  for (const Route& route : kRoutes) {
+    if (route.name == name) return route.endpoint;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<ParsedRequest> ParseRequest(std::string_view body, Endpoint endpoint,
+                                           const RequestContext& context, const Limits& limits) {
+  const bool is_batch = endpoint == Endpoint::kBatch;
+  const size_t max_bytes = is_batch ? limits.max_batch_bytes : limits.max_event_bytes;
+  if (body.size() > max_bytes) {
+    return RequestError("payload_too_large", "body is " + std::to_string(body.size()) +
+                                                 " bytes; the limit for " +
+                                                 (is_batch ? "a batch" : "a single event") +
+                                                 " is " + std::to_string(max_bytes) + " bytes");
+  }
+  simdjson::dom::element root;
+  if (const auto error = ParseJson(body, limits.max_depth).get(root)) {
+    return RequestError("invalid_json",
+                        "invalid JSON: " + JsonErrorReason(error, limits.max_depth));
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) {
+    return RequestError("invalid_body",
+                        "body must be a JSON object, got " + std::string(internal::KindName(root)));
+  }
+  if (is_batch) return ParseBatch(object, context, limits);
+
+  ParsedRequest request;
+  request.write_key = StringOr(object, "writeKey");
+  internal::NormalizeOptions options;
+  options.endpoint_type = static_cast<EventType>(static_cast<int>(endpoint));
+  options.received_at = context.received_at;
+  const std::string received_at_text = FormatTimestampMicros(context.received_at);
+  options.received_at_text = received_at_text;
+  options.client_ip = context.client_ip;
+  AcceptedEvent accepted;
+  AddOutcome(0, internal::NormalizeEvent(object, options, &accepted), &accepted, &request);
+  return request;
+}
+
+}  // namespace opentrack::segment

@@ -1,0 +1,69 @@
+// The file system seen by the spool. Everything the spool does to disk goes
+// through an Env so tests can run in memory and simulate crashes (MemEnv).
+#ifndef OPENTRACK_SPOOL_ENV_H_
+#define OPENTRACK_SPOOL_ENV_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace opentrack::spool {
+
+// A file being written sequentially. Not thread-safe.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual absl::Status Append(std::string_view data) = 0;
+  // Makes every appended byte durable (fdatasync).
+  virtual absl::Status Sync() = 0;
+  virtual absl::Status Close() = 0;
+};
+
+// Positional reads of an existing file. Thread-safe.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Replaces *out with up to `n` bytes at `offset`; fewer only at end of file.
+  virtual absl::Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
+};
+
+// Implementations are thread-safe. Paths are plain strings joined with '/'.
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // Creates or truncates `path`. The new name is durable only after SyncDir.
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) = 0;
+  virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) = 0;
+  virtual absl::StatusOr<uint64_t> GetFileSize(const std::string& path) = 0;
+  virtual bool FileExists(const std::string& path) = 0;
+  // Atomically replaces `to`; durable only after SyncDir.
+  virtual absl::Status RenameFile(const std::string& from, const std::string& to) = 0;
+  virtual absl::Status DeleteFile(const std::string& path) = 0;
+  // Shortens `path` to `size` bytes and syncs it.
+  virtual absl::Status TruncateFile(const std::string& path, uint64_t size) = 0;
+  // Names (not paths) of the entries in `dir`.
+  virtual absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) = 0;
+  // Creates `dir` (and parents); OK if it exists.
+  virtual absl::Status CreateDir(const std::string& dir) = 0;
+  // Makes creations, renames and deletions in `dir` durable.
+  virtual absl::Status SyncDir(const std::string& dir) = 0;
+
+  // Reads the whole file.
+  absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+  // The process-wide POSIX implementation; never destroyed.
+  static Env* Posix();
+};
+
+}  // namespace opentrack::spool
+
+#endif  // OPENTRACK_SPOOL_ENV_H_

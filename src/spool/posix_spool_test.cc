@@ -1,0 +1,104 @@
+// The spool and PosixEnv against a real temporary directory.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "spool/env.h"
+#include "spool/spool.h"
+#include "spool/spool_test_util.h"
+
+namespace opentrack::spool {
+namespace {
+
+using ::opentrack::spool::testing::LogFiles;
+using ::opentrack::spool::testing::Payloads;
+using ::opentrack::spool::testing::ReadAll;
+using ::opentrack::spool::testing::TestOptions;
+using ::testing::ElementsAre;
+
+class PosixSpoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "spool_test.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+    dir_ = root_ + "/spool";
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  std::unique_ptr<Spool> OpenOrDie(uint64_t max_file_bytes = 64 << 20) {
+    auto spool = Spool::Open(TestOptions(dir_, max_file_bytes), Env::Posix());
+    EXPECT_TRUE(spool.ok()) << spool.status();
+    return spool.ok() ? std::move(*spool) : nullptr;
+  }
+
+  std::string root_;
+  std::string dir_;
+};
+
+TEST_F(PosixSpoolTest, AppendReopenReadAckAndTrim) {
+  auto spool = OpenOrDie(100);
+  std::vector<std::string> data;
+  for (int i = 0; i < 7; ++i) data.push_back(std::string(40, static_cast<char>('a' + i)));
+  ASSERT_TRUE(spool->AppendAndWait(data).ok());
+  EXPECT_GE(spool->Stats().fsyncs, 3u);
+  spool.reset();
+  spool = OpenOrDie(100);
+  auto records = ReadAll(*spool);
+  EXPECT_EQ(Payloads(records), data);
+  EXPECT_THAT(LogFiles(*Env::Posix(), dir_), ElementsAre("000001.log", "000002.log", "000003.log"));
+  ASSERT_TRUE(spool->Ack(records[5].position).ok());
+  EXPECT_THAT(LogFiles(*Env::Posix(), dir_), ElementsAre("000003.log"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/CURSOR"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/CURSOR.tmp"));
+  spool.reset();
+  spool = OpenOrDie(100);
+  EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre(data[6]));
+}
+
+TEST_F(PosixSpoolTest, TornTailIsTruncatedOnReopen) {
+  auto spool = OpenOrDie();
+  ASSERT_TRUE(spool->AppendAndWait({"kept"}).ok());
+  spool.reset();
+  const std::string path = dir_ + "/000001.log";
+  const auto size = std::filesystem::file_size(path);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    out << std::string("\x20\x00\x00", 3);  // the first bytes of a header
+  }
+  spool = OpenOrDie();
+  EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("kept"));
+  EXPECT_EQ(std::filesystem::file_size(path), size);
+}
+
+TEST_F(PosixSpoolTest, EnvOperations) {
+  Env* env = Env::Posix();
+  ASSERT_TRUE(env->CreateDir(dir_).ok());
+  auto file = env->NewWritableFile(dir_ + "/a");
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE((*file)->Append("hello world").ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+  ASSERT_TRUE((*file)->Close().ok());
+  ASSERT_TRUE(env->SyncDir(dir_).ok());
+  EXPECT_EQ(*env->GetFileSize(dir_ + "/a"), 11u);
+  ASSERT_TRUE(env->TruncateFile(dir_ + "/a", 5).ok());
+  EXPECT_EQ(*env->ReadFileToString(dir_ + "/a"), "hello");
+  ASSERT_TRUE(env->RenameFile(dir_ + "/a", dir_ + "/b").ok());
+  EXPECT_FALSE(env->FileExists(dir_ + "/a"));
+  EXPECT_THAT(*env->ListDir(dir_), ElementsAre("b"));
+  auto reader = env->NewRandomAccessFile(dir_ + "/b");
+  ASSERT_TRUE(reader.ok());
+  std::string out;
+  ASSERT_TRUE((*reader)->Read(3, 100, &out).ok());
+  EXPECT_EQ(out, "lo");
+  ASSERT_TRUE(env->DeleteFile(dir_ + "/b").ok());
+  EXPECT_EQ(env->DeleteFile(dir_ + "/b").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(env->NewRandomAccessFile(dir_ + "/b").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace opentrack::spool

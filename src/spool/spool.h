@@ -1,0 +1,155 @@
+// The durable spool: accepted events are appended to CRC-framed log files and
+// fsynced (group commit) before the collector answers; the loader reads them
+// back and acknowledges them once BigQuery has them. Format and recovery:
+// docs/spool-format.md.
+#ifndef OPENTRACK_SPOOL_SPOOL_H_
+#define OPENTRACK_SPOOL_SPOOL_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "spool/env.h"
+#include "spool/log_format.h"
+#include "spool/position.h"
+
+namespace opentrack::spool {
+
+struct Record {
+  Position position;  // of this record
+  std::string data;
+};
+
+struct SpoolOptions {
+  std::string directory;
+  uint64_t max_file_bytes = 64 << 20;     // roll to a new log file after this
+  uint64_t max_total_bytes = 8ull << 30;  // unacknowledged bytes; above -> ResourceExhausted
+  bool sync = true;                       // fsync before completing appends (tests may turn off)
+};
+
+struct SpoolStats {
+  uint64_t bytes_on_disk = 0;    // readable bytes of the log files still on disk
+  uint64_t unacked_bytes = 0;    // from the ack cursor to the write position
+  uint64_t unacked_records = 0;  // records after the ack cursor
+  uint64_t files = 0;            // log files on disk
+  Position ack;                  // the cursor: just after the last acknowledged record
+  Position write;                // where the next record goes
+  uint64_t fsyncs = 0;           // log file fsyncs by the writer
+  uint64_t appends = 0;          // Append requests completed OK
+  uint64_t dropped_bytes = 0;    // damaged bytes skipped by recovery
+};
+
+// Thread-safe, except that Read/Rewind/Ack form a single consumer.
+class Spool {
+ public:
+  // Recovers `options.directory` (creating it if needed). `env` must outlive the spool.
+  static absl::StatusOr<std::unique_ptr<Spool>> Open(SpoolOptions options, Env* env = Env::Posix());
+  ~Spool();  // Close()
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // Appends the records (in order, contiguous) and calls done(OkStatus()) once they are durable,
+  // done(ResourceExhausted) when over max_total_bytes (nothing written), InvalidArgument for a
+  // record over kMaxPayloadSize, FailedPrecondition after Close, or the I/O error. `done` runs
+  // on the writer thread (or the caller's, when rejected at once) and must not block.
+  void Append(std::vector<std::string> records, std::function<void(absl::Status)> done);
+  absl::Status AppendAndWait(std::vector<std::string> records);
+
+  // The next records after the last one returned (after Open or Rewind: after the ack cursor),
+  // waiting up to `wait` for at least one. At most `max_records`; stops before `max_bytes` of
+  // data except that one record is always returned. Empty on timeout.
+  absl::StatusOr<std::vector<Record>> Read(size_t max_records, size_t max_bytes,
+                                           absl::Duration wait);
+  // Every returned record at or before `upto` is delivered: persists the cursor durably and
+  // deletes fully acknowledged log files. Acks only move forward (an older `upto` is a no-op).
+  absl::Status Ack(Position upto);
+  // Makes the next Read start again just after the ack cursor.
+  void Rewind();
+
+  SpoolStats Stats();
+  // Completes queued appends, stops the writer thread. Idempotent.
+  void Close();
+
+ private:
+  struct Request {
+    std::vector<std::string> records;
+    std::function<void(absl::Status)> done;
+    uint64_t bytes = 0;  // framed
+  };
+  struct LogFile {
+    uint64_t size = 0;  // readable (synced, valid) bytes
+    bool sealed = true;
+    std::vector<ByteRange> skipped;  // damaged ranges found by recovery
+  };
+
+  Spool(SpoolOptions options, Env* env);
+  absl::Status Recover();
+  std::string PathOf(uint64_t file_number) const;
+
+  void WriterLoop();
+  absl::Status WriteRound(const std::vector<Request*>& requests);
+  absl::Status Flush(std::string* buffer);
+  absl::Status Roll(std::string* buffer, std::vector<std::pair<uint64_t, uint64_t>>* sealed);
+
+  absl::Status ReadRecordAt(Position pos, uint64_t limit, std::string_view* payload, size_t* size)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+  bool BufferCovers(Position pos, uint64_t n) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+  absl::Status FillBuffer(Position pos, uint64_t n, uint64_t limit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+
+  // Moves *pos past exhausted sealed files and skipped ranges; true if a record starts there.
+  bool NextReadableLocked(Position* pos) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t UnackedBytesLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes fully acknowledged files from files_ and returns their numbers.
+  std::vector<uint64_t> TrimLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DeleteFiles(const std::vector<uint64_t>& numbers);
+
+  const SpoolOptions options_;
+  Env* const env_;
+
+  absl::Mutex mu_;
+  absl::CondVar work_cv_;      // queue_ non-empty or closing_
+  absl::CondVar readable_cv_;  // new records published or closed_
+  std::deque<Request> queue_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<uint64_t, LogFile> files_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_file_number_ ABSL_GUARDED_BY(mu_) = 1;
+  Position cursor_ ABSL_GUARDED_BY(mu_);
+  Position read_pos_ ABSL_GUARDED_BY(mu_);
+  // Records returned by Read and not yet acknowledged: position -> end offset.
+  std::map<Position, uint64_t> delivered_ ABSL_GUARDED_BY(mu_);
+  uint64_t unacked_records_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t fsyncs_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t appends_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t dropped_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Owned by the writer thread.
+  std::unique_ptr<WritableFile> writer_file_;
+  uint64_t writer_file_number_ = 0;
+  uint64_t writer_size_ = 0;  // bytes written to writer_file_, synced or not
+  std::thread writer_;
+
+  // The consumer's read cache: a window of one log file.
+  absl::Mutex read_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  uint64_t buffer_file_ ABSL_GUARDED_BY(read_mu_) = 0;
+  uint64_t buffer_offset_ ABSL_GUARDED_BY(read_mu_) = 0;
+  std::string buffer_ ABSL_GUARDED_BY(read_mu_);
+  std::unique_ptr<RandomAccessFile> reader_file_ ABSL_GUARDED_BY(read_mu_);
+
+  absl::Mutex ack_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // serializes cursor writes
+};
+
+}  // namespace opentrack::spool
+
+#endif  // OPENTRACK_SPOOL_SPOOL_H_

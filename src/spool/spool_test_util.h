@@ -1,0 +1,54 @@
+// Helpers shared by the spool tests.
+#ifndef OPENTRACK_SPOOL_SPOOL_TEST_UTIL_H_
+#define OPENTRACK_SPOOL_SPOOL_TEST_UTIL_H_
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "spool/env.h"
+#include "spool/spool.h"
+
+namespace opentrack::spool::testing {
+
+inline SpoolOptions TestOptions(std::string dir = "/spool", uint64_t max_file_bytes = 64 << 20) {
+  SpoolOptions options;
+  options.directory = std::move(dir);
+  options.max_file_bytes = max_file_bytes;
+  return options;
+}
+
+// Every record readable now (no waiting).
+inline std::vector<Record> ReadAll(Spool& spool) {
+  std::vector<Record> all;
+  for (;;) {
+    auto batch = spool.Read(1000, 1 << 30, absl::ZeroDuration());
+    EXPECT_TRUE(batch.ok()) << batch.status();
+    if (!batch.ok() || batch->empty()) return all;
+    for (Record& r : *batch) all.push_back(std::move(r));
+  }
+}
+
+inline std::vector<std::string> Payloads(const std::vector<Record>& records) {
+  std::vector<std::string> out;
+  for (const Record& r : records) out.push_back(r.data);
+  return out;
+}
+
+// Log file names in `dir`, sorted.
+inline std::vector<std::string> LogFiles(Env& env, const std::string& dir = "/spool") {
+  std::vector<std::string> out;
+  auto names = env.ListDir(dir);
+  if (!names.ok()) return out;
+  for (const std::string& n : *names) {
+    if (n.ends_with(".log")) out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace opentrack::spool::testing
+
+#endif  // OPENTRACK_SPOOL_SPOOL_TEST_UTIL_H_

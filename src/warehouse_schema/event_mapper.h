@@ -1,0 +1,85 @@
+// Turns one normalized event (docs/architecture.md "Normalized event") into
+// the rows Segment's warehouse schema gives it: one row per table.
+#ifndef OPENTRACK_WAREHOUSE_SCHEMA_EVENT_MAPPER_H_
+#define OPENTRACK_WAREHOUSE_SCHEMA_EVENT_MAPPER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "simdjson.h"
+#include "warehouse_schema/naming.h"
+#include "warehouse_schema/types.h"
+
+namespace opentrack::warehouse_schema {
+
+// Holds the JSON parser, the name caches and scratch buffers, so it is cheap
+// to call repeatedly. Not thread-safe: use one per thread.
+class EventMapper {
+ public:
+  EventMapper();
+  EventMapper(const EventMapper&) = delete;
+  EventMapper& operator=(const EventMapper&) = delete;
+
+  // Appends the rows `normalized_event_json` produces to `rows`; `loaded_at`
+  // fills both uuid_ts and loaded_at. InvalidArgument, naming the offending
+  // field, for JSON that is not a normalized event; `rows` is then unchanged.
+  absl::Status Map(std::string_view normalized_event_json, absl::Time loaded_at,
+                   std::vector<Row>* rows);
+
+  // Cache entries kept before the caches are reset (bounds memory when
+  // clients send unbounded property or event names).
+  static constexpr size_t kMaxCachedNames = 1 << 16;
+
+ private:
+  struct Event;
+  struct ColumnName {
+    std::string name;       // as used on most tables
+    std::string prefixed;   // '_' + name, used where `name` is reserved
+    uint32_t id;            // interned ids of `name` and `prefixed`, for
+    uint32_t prefixed_id;   // first-value-wins deduplication within a row
+    uint32_t hash;          // internal::NameHash of `name` and `prefixed`
+    uint32_t prefixed_hash;
+    uint16_t reserved_mask;
+  };
+
+  absl::Status Parse(std::string_view json, Event* event);
+  void ResetCachesIfFull();
+  uint32_t Intern(const std::string& name);
+  const ColumnName& LookupColumn();  // for path_
+  const std::string& LookupTable(std::string_view raw_event);
+
+  // Row assembly.
+  Row& StartRow(const Event& e, std::string table, std::vector<Row>* rows);
+  bool Claim(uint32_t id);
+  // Adds standard column `id` (see event_mapper.cc FixedId) and claims it.
+  void AddFixedString(uint32_t id, std::string_view value, Row* row);
+  void AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text, Row* row);
+  void AddStandard(const Event& e, bool full, std::string_view id, Row* row);
+  void AddContext(Row* row);
+  void Flatten(const simdjson::dom::object& obj, uint16_t table_bit, Row* row);
+  void AddValue(const simdjson::dom::element& value, uint16_t table_bit, Row* row);
+
+  simdjson::dom::parser parser_;
+  std::string padded_;  // input copy with simdjson's padding
+  absl::flat_hash_map<std::string, ColumnName> columns_;  // raw joined path -> names
+  absl::flat_hash_map<std::string, std::string> tables_;  // raw event -> table
+  absl::flat_hash_map<std::string, uint32_t> ids_;        // column name -> interned id
+  std::vector<uint32_t> fixed_hashes_;  // NameHash of each FixedId's name
+  std::vector<uint32_t> claimed_;  // interned id -> row stamp that used it
+  uint32_t stamp_ = 0;
+  std::string path_;           // raw joined path of the value being flattened
+  Row context_;                // context_* cells of the current event, built once
+  std::vector<uint32_t> context_ids_;
+  std::string loaded_at_text_;
+  size_t arena_hint_ = 0;  // per-row reservations, sized from the event
+  size_t cells_hint_ = 0;
+};
+
+}  // namespace opentrack::warehouse_schema
+
+#endif  // OPENTRACK_WAREHOUSE_SCHEMA_EVENT_MAPPER_H_

@@ -1,0 +1,75 @@
+// Hot-path text helpers for the row encoder: an ASCII fast path in front of
+// common/json_text.h, and the name hash that rows carry so schema lookups
+// never rehash a column name.
+#ifndef OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_FAST_TEXT_H_
+#define OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_FAST_TEXT_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "common/json_text.h"
+
+namespace opentrack::warehouse_schema::internal {
+
+// True when no byte of the 8 in `w` needs escaping in JSON or is non-ASCII.
+inline bool PlainJsonWord(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t control = (w - 0x20 * kOnes) & ~w & kHigh;  // a byte < 0x20
+  return ((w & kHigh) | control | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) ==
+         0;
+}
+
+inline bool PlainJsonByte(char c) {
+  const auto b = static_cast<unsigned char>(c);
+  return b >= 0x20 && b < 0x80 && c != '"' && c != '\\';
+}
+
+// Same output as opentrack::AppendJsonString; plain ASCII is copied in bulk.
+inline void AppendJsonStringFast(std::string* out, std::string_view s) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (!PlainJsonWord(w)) break;
+  }
+  for (; i < s.size(); ++i) {
+    if (!PlainJsonByte(s[i])) {
+      AppendJsonString(out, s);  // escapes and UTF-8 checks
+      return;
+    }
+  }
+  const size_t n = out->size();
+  out->resize(n + s.size() + 2);
+  char* p = out->data() + n;
+  p[0] = '"';
+  std::memcpy(p + 1, s.data(), s.size());
+  p[s.size() + 1] = '"';
+}
+
+// A fast 32-bit hash of a column name (not stable across versions: never
+// store it).
+inline uint32_t NameHash(std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail) * 0x94D049BB133111EBull;
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 32;
+  return static_cast<uint32_t>(h);
+}
+
+}  // namespace opentrack::warehouse_schema::internal
+
+#endif  // OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_FAST_TEXT_H_

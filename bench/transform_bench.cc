@@ -141,7 +141,16 @@ void BM_Transform(benchmark::State& state) {
       }
     }
   }
-  benchmark::DoNotOptimize(encoded_bytes);
+  int64_t rows_per_pass = 0, cells_per_pass = 0;
+  for (const auto& [name, table] : tables) {
+    rows_per_pass += static_cast<int64_t>(table.rows.size());
+    for (const Row& row : table.rows) cells_per_pass += static_cast<int64_t>(row.cells.size());
+  }
+  const double events = static_cast<double>(sample.events.size());
+  state.counters["rows/event"] = static_cast<double>(rows_per_pass) / events;
+  state.counters["cells/event"] = static_cast<double>(cells_per_pass) / events;
+  state.counters["out_bytes/event"] =
+      static_cast<double>(encoded_bytes) / static_cast<double>(state.iterations()) / events;
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(sample.events.size()));
   state.SetBytesProcessed(state.iterations() * sample.bytes);
 }

@@ -52,15 +52,16 @@ RestBigQueryClient::RestBigQueryClient(RestOptions options,
       credentials_(std::move(credentials)),
       clock_(clock) {}
 
-absl::StatusOr<HttpResponse> RestBigQueryClient::Send(const Call& call, bool allow_308) {
+absl::StatusOr<HttpResponse> RestBigQueryClient::Send(Call call, bool allow_308) {
+  http_client::HttpRequest request;
+  request.method = std::move(call.method);
+  request.url = std::move(call.url);
+  request.body = std::move(call.body);  // uploads can be large: never copied
+  request.timeout = options_.request_timeout;
   for (int attempt = 0;; ++attempt) {
-    http_client::HttpRequest request;
-    request.method = call.method;
-    request.url = call.url;
-    request.body = call.body;
-    request.timeout = options_.request_timeout;
     absl::StatusOr<std::string> authorization = credentials_->AuthorizationHeader();
     if (!authorization.ok()) return WithContext(authorization.status(), call.what);
+    request.headers.clear();
     if (!authorization->empty()) request.headers.emplace_back("Authorization", *authorization);
     request.headers.emplace_back("User-Agent", options_.user_agent);
     for (const auto& header : call.headers) request.headers.push_back(header);
@@ -132,7 +133,7 @@ absl::StatusOr<Table> RestBigQueryClient::PatchTableSchema(const TableRef& ref,
             {{"Content-Type", kJsonType}},
             Cat("tables.patch ", ref.ToString())};
   if (!etag.empty()) call.headers.emplace_back("If-Match", std::string(etag));
-  auto response = Send(call);
+  auto response = Send(std::move(call));
   if (!response.ok()) return response.status();
   return rest_internal::ParseTable(response->body);
 }
@@ -294,7 +295,7 @@ absl::StatusOr<Job> RestBigQueryClient::UploadResumable(const LoadJobRequest& re
              std::string(ndjson.substr(offset, end - offset)),
              {{"Content-Range", Cat("bytes ", offset, "-", end - 1, "/", total)}},
              what};
-    auto response = Send(put, /*allow_308=*/true);
+    auto response = Send(std::move(put), /*allow_308=*/true);
     if (!response.ok()) {
       if (!IsTransient(response.status()) || resumes >= options_.max_upload_resumes) {
         return response.status();
@@ -302,7 +303,7 @@ absl::StatusOr<Job> RestBigQueryClient::UploadResumable(const LoadJobRequest& re
       ++resumes;
       // Ask the session how much it kept, then continue from there.
       Call query{"PUT", session_url, "", {{"Content-Range", Cat("bytes */", total)}}, what};
-      response = Send(query, /*allow_308=*/true);
+      response = Send(std::move(query), /*allow_308=*/true);
       if (!response.ok()) return response.status();
     }
     if (response->status != 308) return rest_internal::ParseJob(response->body);

@@ -19,6 +19,8 @@ namespace opentrack::bigquery {
 
 inline constexpr char kDefaultApiBase[] = "https://bigquery.googleapis.com/bigquery/v2";
 inline constexpr char kDefaultUploadBase[] = "https://bigquery.googleapis.com/upload/bigquery/v2";
+// Client-generated load job ids are this prefix plus a UUID (spec 10.5).
+inline constexpr char kLoadJobIdPrefix[] = "opentrack_load_";
 
 struct RestOptions {
   std::string api_base = kDefaultApiBase;
@@ -31,7 +33,7 @@ struct RestOptions {
   size_t resumable_chunk_bytes = 100 << 20;
   // How many times an interrupted resumable upload asks where to resume.
   int max_upload_resumes = 5;
-  std::string job_id_prefix = "opentrack_load_";
+  std::string job_id_prefix = kLoadJobIdPrefix;
   // jobs.get polling: waits start here and double up to the max.
   absl::Duration job_poll_initial = absl::Seconds(1);
   absl::Duration job_poll_max = absl::Seconds(10);
@@ -75,7 +77,7 @@ class RestBigQueryClient final : public BigQueryClient {
   };
   // Sends with auth; on 401 invalidates the token and retries once. Non-2xx
   // answers (other than 308 when `allow_308`) become errors via MapHttpError.
-  absl::StatusOr<http_client::HttpResponse> Send(const Call& call, bool allow_308 = false);
+  absl::StatusOr<http_client::HttpResponse> Send(Call call, bool allow_308 = false);
 
   std::string TableUrl(const TableRef& ref) const;
   absl::StatusOr<Job> InsertLoadJob(const LoadJobRequest& request, std::string_view job_id,

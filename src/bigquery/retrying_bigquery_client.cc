@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "bigquery/rest_bigquery_client.h"
 #include "common/uuid.h"
 #include "http_client/internal/str_cat.h"
 
@@ -64,7 +65,7 @@ absl::StatusOr<QueryResult> RetryingBigQueryClient::Query(const QueryRequest& re
 absl::StatusOr<Job> RetryingBigQueryClient::RunLoadJob(const LoadJobRequest& request,
                                                        std::string_view ndjson) {
   LoadJobRequest fixed = request;
-  if (fixed.job_id.empty()) fixed.job_id = Cat("opentrack_load_", NewUuid());
+  if (fixed.job_id.empty()) fixed.job_id = Cat(kLoadJobIdPrefix, NewUuid());
   return policy_->Run<Job>("load job", [&] { return client_->RunLoadJob(fixed, ndjson); });
 }
 

@@ -69,7 +69,8 @@ Json ScalarFromJson(const Field& field, const Json& v, CellOptions options) {
     Json cell = Cell(flat, sv, options);
     return *cell.Find("v");
   }
-  if (field.type == "BOOLEAN" && v.is_number()) return Json::Str(v.text() == "1" ? "true" : "false");
+  if (field.type == "BOOLEAN" && v.is_number())
+    return Json::Str(v.text() == "1" ? "true" : "false");
   return Json::Str(v.is_string() || v.is_number() ? v.text() : v.Dump());
 }
 

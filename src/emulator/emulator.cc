@@ -30,10 +30,9 @@ absl::StatusOr<std::unique_ptr<Emulator>> Emulator::Start(EmulatorOptions option
   if (!service.ok()) return service.status();
   impl->service = std::move(*service);
   Service* raw = impl->service.get();
-  auto server = http::Server::Start(server_options, [raw](http::Request request,
-                                                          http::Responder respond) {
-    respond(raw->Handle(request));
-  });
+  auto server = http::Server::Start(
+      server_options,
+      [raw](http::Request request, http::Responder respond) { respond(raw->Handle(request)); });
   if (!server.ok()) return server.status();
   impl->server = std::move(*server);
   return std::unique_ptr<Emulator>(new Emulator(std::move(impl)));

@@ -19,7 +19,7 @@ class App;
 
 namespace opentrack::emulator {
 
-struct FaultOptions {  // all off by default
+struct FaultOptions {     // all off by default
   double error_rate = 0;  // fraction of requests answered with an injected error
   int error_code = 503;
   std::string error_reason = "backendError";

@@ -22,9 +22,12 @@ bool ValidOutputName(const std::string& name) {
 
 std::string TypeOfValue(const SqlValue& v) {
   switch (v.kind) {
-    case SqlValue::Kind::kInt: return "INTEGER";
-    case SqlValue::Kind::kReal: return "FLOAT";
-    default: return "STRING";
+    case SqlValue::Kind::kInt:
+      return "INTEGER";
+    case SqlValue::Kind::kReal:
+      return "FLOAT";
+    default:
+      return "STRING";
   }
 }
 

@@ -1,5 +1,6 @@
 #include "emulator/schema.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -13,10 +14,15 @@ constexpr int kMaxColumns = 10000;
 constexpr int kMaxDepth = 15;
 constexpr size_t kMaxFieldName = 300;
 
-constexpr std::string_view kReservedPrefixes[] = {
-    "_TABLE_",         "_FILE_",       "_PARTITION",
-    "_ROW_TIMESTAMP",  "__ROOT__",     "_COLIDENTIFIER",
-    "_CHANGE_SEQUENCE_NUMBER", "_CHANGE_TYPE", "_CHANGE_TIMESTAMP"};
+constexpr std::string_view kReservedPrefixes[] = {"_TABLE_",
+                                                  "_FILE_",
+                                                  "_PARTITION",
+                                                  "_ROW_TIMESTAMP",
+                                                  "__ROOT__",
+                                                  "_COLIDENTIFIER",
+                                                  "_CHANGE_SEQUENCE_NUMBER",
+                                                  "_CHANGE_TYPE",
+                                                  "_CHANGE_TIMESTAMP"};
 
 std::string Upper(std::string_view s) {
   return absl::AsciiStrToUpper(absl::string_view(s.data(), s.size()));
@@ -36,6 +42,7 @@ absl::Status ParseFields(const Json& fields, int depth, int* count, std::vector<
     return Invalid(absl::StrCat("Field nesting depth exceeds the maximum of ", kMaxDepth, "."));
   }
   if (!fields.is_array()) return Invalid("Schema fields must be an array.");
+  absl::flat_hash_set<std::string> seen;
   for (const Json& f : fields.items()) {
     if (!f.is_object()) return Invalid("Schema field must be an object.");
     Field field;
@@ -49,13 +56,14 @@ absl::Status ParseFields(const Json& fields, int depth, int* count, std::vector<
     const std::string upper = Upper(field.name);
     for (std::string_view prefix : kReservedPrefixes) {
       if (absl::StartsWith(upper, absl::string_view(prefix.data(), prefix.size()))) {
-        return Invalid(absl::StrCat("Invalid field name \"", field.name, "\". Field names are not allowed to start with the (case-insensitive) prefixes _PARTITION, _TABLE_, _FILE_, _ROW_TIMESTAMP, __ROOT__ and _COLIDENTIFIER"));
+        return Invalid(absl::StrCat(
+            "Invalid field name \"", field.name,
+            "\". Field names are not allowed to start with the (case-insensitive) prefixes "
+            "_PARTITION, _TABLE_, _FILE_, _ROW_TIMESTAMP, __ROOT__ and _COLIDENTIFIER"));
       }
     }
-    for (const Field& other : *out) {
-      if (Upper(other.name) == upper) {
-        return Invalid(absl::StrCat("Field ", field.name, " already exists in schema"));
-      }
+    if (!seen.insert(upper).second) {
+      return Invalid(absl::StrCat("Field ", field.name, " already exists in schema"));
     }
     const std::string type = f.GetString("type");
     field.type = LegacyTypeName(type);
@@ -66,8 +74,8 @@ absl::Status ParseFields(const Json& fields, int depth, int* count, std::vector<
     if (field.mode.empty()) field.mode = "NULLABLE";
     field.mode = Upper(field.mode);
     if (field.mode != "NULLABLE" && field.mode != "REQUIRED" && field.mode != "REPEATED") {
-      return Invalid(absl::StrCat("Invalid value for mode: ", f.GetString("mode"),
-                                  " is not a valid value"));
+      return Invalid(
+          absl::StrCat("Invalid value for mode: ", f.GetString("mode"), " is not a valid value"));
     }
     field.description = f.GetString("description");
     if (++*count > kMaxColumns) {
@@ -76,8 +84,7 @@ absl::Status ParseFields(const Json& fields, int depth, int* count, std::vector<
     if (field.type == "RECORD") {
       const Json* sub = f.Find("fields");
       if (sub == nullptr || !sub->is_array() || sub->items().empty()) {
-        return Invalid(absl::StrCat("Field ", field.name,
-                                    " is type RECORD but has no schema"));
+        return Invalid(absl::StrCat("Field ", field.name, " is type RECORD but has no schema"));
       }
       absl::Status s = ParseFields(*sub, depth + 1, count, &field.fields);
       if (!s.ok()) return s;
@@ -118,7 +125,8 @@ absl::Status Merge(const std::vector<Field>& current, const std::vector<Field>& 
     const std::string path = prefix + old.name;
     if (next == nullptr) {
       if (rules.patch) {
-        return Invalid(Mismatch(table_ref, absl::StrCat("Field ", path, " is missing in new schema")));
+        return Invalid(
+            Mismatch(table_ref, absl::StrCat("Field ", path, " is missing in new schema")));
       }
       out->push_back(old);  // loads may omit columns
       continue;
@@ -139,7 +147,8 @@ absl::Status Merge(const std::vector<Field>& current, const std::vector<Field>& 
     if (rules.patch && !next->description.empty()) merged.description = next->description;
     if (old.type == "RECORD") {
       merged.fields.clear();
-      absl::Status s = Merge(old.fields, next->fields, path + ".", table_ref, rules, &merged.fields);
+      absl::Status s =
+          Merge(old.fields, next->fields, path + ".", table_ref, rules, &merged.fields);
       if (!s.ok()) return s;
     }
     out->push_back(std::move(merged));

@@ -91,8 +91,8 @@ http::Response Service::Handle(const http::Request& request) {
     Call call;
     call.request = &request;
     std::string_view path = request.path;
-    for (std::string_view prefix : {"/resumable/upload/bigquery/v2", "/upload/bigquery/v2",
-                                    "/bigquery/v2"}) {
+    for (std::string_view prefix :
+         {"/resumable/upload/bigquery/v2", "/upload/bigquery/v2", "/bigquery/v2"}) {
       if (absl::StartsWith(AV(path), AV(prefix))) {
         call.upload = prefix != "/bigquery/v2";
         path.remove_prefix(prefix.size());
@@ -123,8 +123,7 @@ absl::StatusOr<http::Response> Service::Dispatch(const Call& call) {
   const std::string& method = call.request->method;
   const std::vector<std::string>& s = call.segments;
   auto unsupported = [&]() {
-    return ApiError(404, "notFound",
-                    absl::StrCat("Not found: ", method, " ", call.request->path));
+    return ApiError(404, "notFound", absl::StrCat("Not found: ", method, " ", call.request->path));
   };
   if (s.empty()) return unsupported();
   if (s[0] == "jobs") {
@@ -187,9 +186,10 @@ absl::Status Service::CountTableUpdate(const TableRef& ref) {
                            options_.quotas.update_window)) {
     return absl::OkStatus();
   }
-  return ApiError(403, "rateLimitExceeded",
-                  "Exceeded rate limits: too many table update operations for this table. For "
-                  "more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas");
+  return ApiError(
+      403, "rateLimitExceeded",
+      "Exceeded rate limits: too many table update operations for this table. For "
+      "more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas");
 }
 
 absl::Status Service::CountDatasetUpdate(const std::string& project, const std::string& dataset) {
@@ -228,6 +228,8 @@ std::string Service::NewEtag() {
   return absl::StrCat(absl::ToUnixMicros(absl::Now()), "-", ++etag_counter_);
 }
 
-std::string Service::MillisString(absl::Time t) const { return absl::StrCat(absl::ToUnixMillis(t)); }
+std::string Service::MillisString(absl::Time t) const {
+  return absl::StrCat(absl::ToUnixMillis(t));
+}
 
 }  // namespace opentrack::emulator

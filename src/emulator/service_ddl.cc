@@ -35,8 +35,8 @@ class DdlParser {
   }
   absl::Status Expect(std::string_view word) {
     if (Accept(word)) return absl::OkStatus();
-    return InvalidQuery(absl::StrCat("Syntax error: Expected \"", AV(word), "\" but got \"",
-                                     Peek().text, "\""));
+    return InvalidQuery(
+        absl::StrCat("Syntax error: Expected \"", AV(word), "\" but got \"", Peek().text, "\""));
   }
   absl::StatusOr<std::vector<std::string>> Name() {
     std::vector<std::string> parts;
@@ -188,9 +188,8 @@ absl::StatusOr<QueryResult> Service::RunDdl(const std::vector<Token>& tokens,
         Json tp = Json::Object();
         tp.Set("type", Json::Str("DAY"));
         // DATE(col), TIMESTAMP_TRUNC(col, DAY) or _PARTITIONDATE.
-        for (size_t k = p.pos(); k < tokens.size() && !tokens[k].Is("OPTIONS") &&
-                                 !tokens[k].Is("CLUSTER");
-             ++k) {
+        for (size_t k = p.pos();
+             k < tokens.size() && !tokens[k].Is("OPTIONS") && !tokens[k].Is("CLUSTER"); ++k) {
           if (tokens[k].IsName() && FindField(schema, tokens[k].text) != nullptr) {
             tp.Set("field", Json::Str(FindField(schema, tokens[k].text)->name));
             break;
@@ -262,8 +261,8 @@ absl::StatusOr<QueryResult> Service::RunDdl(const std::vector<Token>& tokens,
       auto type = p.Type(&repeated);
       if (!type.ok()) return type.status();
       if (p.AcceptAll({"NOT", "NULL"})) {
-        return InvalidQuery(absl::StrCat("Column ", column,
-                                         " cannot be added as NOT NULL to an existing table"));
+        return InvalidQuery(
+            absl::StrCat("Column ", column, " cannot be added as NOT NULL to an existing table"));
       }
       p.SkipOptions();
       if (FindField(record->schema, column) != nullptr) {
@@ -303,27 +302,28 @@ absl::StatusOr<QueryResult> Service::RunDdl(const std::vector<Token>& tokens,
       if (!type.ok()) return type.status();
       const bool not_null = p.AcceptAll({"NOT", "NULL"});
       if (repeated != (field->mode == "REPEATED") || (not_null && field->mode != "REQUIRED")) {
-        return ApiError(400, "invalid",
-                        absl::StrCat("Column `", field->name,
-                                     "` cannot change mode via SET DATA TYPE."));
+        return ApiError(
+            400, "invalid",
+            absl::StrCat("Column `", field->name, "` cannot change mode via SET DATA TYPE."));
       }
       if (!Assignable(field->type, *type)) {
-        return ApiError(400, "invalid",
-                        absl::StrCat("ALTER TABLE ALTER COLUMN SET DATA TYPE failed for column `",
-                                     field->name, "`: existing column type ",
-                                     GoogleSqlName(field->type), " is not assignable to ",
-                                     GoogleSqlName(*type)));
+        return ApiError(
+            400, "invalid",
+            absl::StrCat("ALTER TABLE ALTER COLUMN SET DATA TYPE failed for column `", field->name,
+                         "`: existing column type ", GoogleSqlName(field->type),
+                         " is not assignable to ", GoogleSqlName(*type)));
       }
       retype = retype || field->type != *type;
       field->type = *type;
     } else if (p.AcceptAll({"SET", "OPTIONS"})) {
       if (p.Peek().IsSymbol("(")) p.SkipTo(MatchParen(tokens, p.pos()) + 1);
     } else {
-      return InvalidQuery(absl::StrCat("ALTER TABLE action not supported by the emulator: ",
-                                       p.Peek().text));
+      return InvalidQuery(
+          absl::StrCat("ALTER TABLE action not supported by the emulator: ", p.Peek().text));
     }
   } while (p.Accept(","));
-  if (!p.AtEnd()) return InvalidQuery(absl::StrCat("Syntax error: Unexpected \"", p.Peek().text, "\""));
+  if (!p.AtEnd())
+    return InvalidQuery(absl::StrCat("Syntax error: Unexpected \"", p.Peek().text, "\""));
   s = CountTableUpdate(*ref);
   if (!s.ok()) return s;
   record->resource.Set("schema", SchemaToJson(record->schema));

@@ -27,7 +27,8 @@ absl::StatusOr<std::vector<std::string>> MultipartParts(std::string_view content
   }
   std::string boundary(content_type.substr(b + 9));
   boundary = boundary.substr(0, boundary.find(';'));
-  if (boundary.size() >= 2 && boundary.front() == '"') boundary = boundary.substr(1, boundary.size() - 2);
+  if (boundary.size() >= 2 && boundary.front() == '"')
+    boundary = boundary.substr(1, boundary.size() - 2);
   const std::string delimiter = "--" + boundary;
   std::vector<std::string> parts;
   size_t pos = body.find(delimiter);
@@ -92,8 +93,8 @@ absl::StatusOr<http::Response> Service::InsertJob(const Call& call) {
     response.SetHeader("X-GUploader-UploadID", upload_id);
     return response;
   }
-  return Invalid(absl::StrCat("Unsupported uploadType: \"", upload_type,
-                              "\"; use multipart or resumable."));
+  return Invalid(
+      absl::StrCat("Unsupported uploadType: \"", upload_type, "\"; use multipart or resumable."));
 }
 
 absl::StatusOr<http::Response> Service::UploadChunk(const Call& call) {
@@ -164,7 +165,8 @@ absl::StatusOr<http::Response> Service::GetJob(const Call& call, const std::stri
   return JsonResponse(*job);
 }
 
-absl::StatusOr<Json> Service::RunJob(const std::string& project, Json job, const std::string* data) {
+absl::StatusOr<Json> Service::RunJob(const std::string& project, Json job,
+                                     const std::string* data) {
   Json* ref = job.Find("jobReference");
   if (ref == nullptr) ref = &job.Set("jobReference", Json::Object());
   std::string job_id = ref->GetString("jobId");
@@ -183,19 +185,19 @@ absl::StatusOr<Json> Service::RunJob(const std::string& project, Json job, const
   const Json* load = config != nullptr ? config->Find("load") : nullptr;
   const Json* query = config != nullptr ? config->Find("query") : nullptr;
   if (load == nullptr && query == nullptr) {
-    return ApiError(501, "notImplemented",
-                    "The emulator implements only load and query jobs.");
+    return ApiError(501, "notImplemented", "The emulator implements only load and query jobs.");
   }
   if (load != nullptr && data == nullptr) {
-    return Invalid("Load jobs from Cloud Storage URIs are not supported by the emulator; upload "
-                   "the data with uploadType=multipart or resumable.");
+    return Invalid(
+        "Load jobs from Cloud Storage URIs are not supported by the emulator; upload "
+        "the data with uploadType=multipart or resumable.");
   }
   if (load != nullptr) {
     const Json* dest = load->Find("destinationTable");
     if (dest == nullptr) return Invalid("Required parameter is missing: destinationTable");
-    const TableRef target{dest->GetString("projectId").empty() ? project
-                                                                : dest->GetString("projectId"),
-                          dest->GetString("datasetId"), dest->GetString("tableId")};
+    const TableRef target{
+        dest->GetString("projectId").empty() ? project : dest->GetString("projectId"),
+        dest->GetString("datasetId"), dest->GetString("tableId")};
     if (options_.enforce_quotas &&
         !load_jobs_.Allow(target.Display(), Now(), options_.quotas.load_jobs_per_table_per_day,
                           absl::Hours(24), /*count_rejected=*/true)) {
@@ -270,8 +272,8 @@ absl::StatusOr<Json> Service::RunJob(const std::string& project, Json job, const
   return job;
 }
 
-absl::Status Service::RunLoad(const std::string& project, const Json& load,
-                              const std::string& data, Json* statistics, Json* errors) {
+absl::Status Service::RunLoad(const std::string& project, const Json& load, const std::string& data,
+                              Json* statistics, Json* errors) {
   const Json* dest = load.Find("destinationTable");
   const TableRef ref{dest->GetString("projectId").empty() ? project : dest->GetString("projectId"),
                      dest->GetString("datasetId"), dest->GetString("tableId")};

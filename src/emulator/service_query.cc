@@ -116,7 +116,8 @@ absl::StatusOr<http::Response> Service::GetQueryResults(const Call& call,
   }
   const http::Request& req = *call.request;
   int64_t start = std::atoll(req.QueryParam("pageToken").c_str());
-  if (const std::string si = req.QueryParam("startIndex"); !si.empty()) start = std::atoll(si.c_str());
+  if (const std::string si = req.QueryParam("startIndex"); !si.empty())
+    start = std::atoll(si.c_str());
   const int64_t max = std::atoll(req.QueryParam("maxResults").c_str());
   Json out = Json::Object();
   out.Set("kind", Json::Str("bigquery#getQueryResultsResponse"));

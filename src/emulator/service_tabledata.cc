@@ -92,9 +92,9 @@ absl::StatusOr<http::Response> Service::InsertAll(const Call& call, const TableR
     const Json& row = rows->items()[i];
     insert_ids[i] = row.GetString("insertId");
     if (insert_ids[i].size() > kMaxInsertIdLength) {
-      errors[i].push_back({"", absl::StrCat("The insertId field is too long: ",
-                                            insert_ids[i].size(), " characters; the maximum is ",
-                                            kMaxInsertIdLength, ".")});
+      errors[i].push_back(
+          {"", absl::StrCat("The insertId field is too long: ", insert_ids[i].size(),
+                            " characters; the maximum is ", kMaxInsertIdLength, ".")});
     }
     const Json* json = row.Find("json");
     if (json == nullptr) {

@@ -26,16 +26,17 @@ absl::Status ValidatePartitioning(const Json& resource, const Schema& schema) {
   const Field* f = FindField(schema, field);
   if (f == nullptr || (f->type != "TIMESTAMP" && f->type != "DATE" && f->type != "DATETIME") ||
       f->mode == "REPEATED") {
-    return Invalid(absl::StrCat("The field specified for time partitioning can only be of type "
-                                "TIMESTAMP, DATE or DATETIME. The type found is: ",
-                                f == nullptr ? "missing" : f->type, "."));
+    return Invalid(
+        absl::StrCat("The field specified for time partitioning can only be of type "
+                     "TIMESTAMP, DATE or DATETIME. The type found is: ",
+                     f == nullptr ? "missing" : f->type, "."));
   }
   return absl::OkStatus();
 }
 
-constexpr std::string_view kMutableTableFields[] = {
-    "friendlyName", "description", "labels", "expirationTime", "clustering",
-    "requirePartitionFilter"};
+constexpr std::string_view kMutableTableFields[] = {"friendlyName", "description",
+                                                    "labels",       "expirationTime",
+                                                    "clustering",   "requirePartitionFilter"};
 
 }  // namespace
 

@@ -21,15 +21,19 @@ std::string ArgText(sqlite3_value* v) {
 
 std::optional<int64_t> ArgMicros(sqlite3_value* v) {
   switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER: return sqlite3_value_int64(v);
-    case SQLITE_FLOAT: return static_cast<int64_t>(sqlite3_value_double(v));
+    case SQLITE_INTEGER:
+      return sqlite3_value_int64(v);
+    case SQLITE_FLOAT:
+      return static_cast<int64_t>(sqlite3_value_double(v));
     case SQLITE_TEXT: {
       std::string text = ArgText(v);
-      if (text.size() > 4 && text.compare(text.size() - 4, 4, " UTC") == 0) text.resize(text.size() - 4);
+      if (text.size() > 4 && text.compare(text.size() - 4, 4, " UTC") == 0)
+        text.resize(text.size() - 4);
       if (auto t = ParseTimestamp(text, {.allow_date_only = true})) return absl::ToUnixMicros(*t);
       return std::nullopt;
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -194,25 +198,29 @@ void FormatTimestamp(sqlite3_context* ctx, int, sqlite3_value** argv) {
 void RegisterSqlFunctions(SqliteDb* db, std::function<int64_t()> now) {
   // The closure lives as long as the connection.
   auto* holder = new std::function<int64_t()>(std::move(now));
-  sqlite3_create_function_v2(
-      db->raw(), "ot_now", 0, SQLITE_UTF8, holder, Now, nullptr, nullptr,
-      [](void* p) { delete static_cast<std::function<int64_t()>*>(p); });
+  sqlite3_create_function_v2(db->raw(), "ot_now", 0, SQLITE_UTF8, holder, Now, nullptr, nullptr,
+                             [](void* p) { delete static_cast<std::function<int64_t()>*>(p); });
   struct Fn {
     const char* name;
     int args;
     void (*impl)(sqlite3_context*, int, sqlite3_value**);
   };
   static constexpr Fn kFns[] = {
-      {"ot_timestamp_trunc", 2, TimestampTrunc}, {"ot_timestamp_diff", 3, TimestampDiff},
-      {"ot_date", 1, Date},                      {"ot_date_trunc", 2, DateTrunc},
-      {"ot_date_diff", 3, DateDiff},             {"ot_date_add", 3, DateAdd},
-      {"ot_timestamp", 1, Timestamp},            {"ot_extract", 2, Extract},
-      {"ot_uuid", 0, Uuid},                      {"ot_format_timestamp", 2, FormatTimestamp},
+      {"ot_timestamp_trunc", 2, TimestampTrunc},
+      {"ot_timestamp_diff", 3, TimestampDiff},
+      {"ot_date", 1, Date},
+      {"ot_date_trunc", 2, DateTrunc},
+      {"ot_date_diff", 3, DateDiff},
+      {"ot_date_add", 3, DateAdd},
+      {"ot_timestamp", 1, Timestamp},
+      {"ot_extract", 2, Extract},
+      {"ot_uuid", 0, Uuid},
+      {"ot_format_timestamp", 2, FormatTimestamp},
   };
   for (const Fn& fn : kFns) {
     const int flags = fn.impl == Uuid ? SQLITE_UTF8 : SQLITE_UTF8 | SQLITE_DETERMINISTIC;
-    sqlite3_create_function_v2(db->raw(), fn.name, fn.args, flags,
-                               nullptr, fn.impl, nullptr, nullptr, nullptr);
+    sqlite3_create_function_v2(db->raw(), fn.name, fn.args, flags, nullptr, fn.impl, nullptr,
+                               nullptr, nullptr);
   }
 }
 

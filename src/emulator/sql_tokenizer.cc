@@ -27,10 +27,17 @@ bool ReadQuoted(std::string_view s, size_t* pos, std::string* out) {
     if (c == '\\' && *pos + 1 < s.size()) {
       const char e = s[*pos + 1];
       switch (e) {
-        case 'n': out->push_back('\n'); break;
-        case 't': out->push_back('\t'); break;
-        case 'r': out->push_back('\r'); break;
-        default: out->push_back(e);
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        default:
+          out->push_back(e);
       }
       *pos += 2;
       continue;
@@ -72,17 +79,20 @@ absl::StatusOr<std::vector<Token>> Tokenize(std::string_view s) {
       const size_t start = i;
       while (i < s.size() && IdentChar(s[i])) ++i;
       out.push_back({Token::Kind::kIdent, std::string(s.substr(start, i - start))});
-    } else if (absl::ascii_isdigit(c) || (c == '.' && i + 1 < s.size() && absl::ascii_isdigit(s[i + 1]) &&
-                                          (out.empty() || out.back().kind == Token::Kind::kSymbol))) {
+    } else if (absl::ascii_isdigit(c) ||
+               (c == '.' && i + 1 < s.size() && absl::ascii_isdigit(s[i + 1]) &&
+                (out.empty() || out.back().kind == Token::Kind::kSymbol))) {
       const size_t start = i;
-      while (i < s.size() && (absl::ascii_isalnum(s[i]) || s[i] == '.' ||
-                              ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E')))) {
+      while (i < s.size() &&
+             (absl::ascii_isalnum(s[i]) || s[i] == '.' ||
+              ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E')))) {
         ++i;
       }
       out.push_back({Token::Kind::kNumber, std::string(s.substr(start, i - start))});
     } else if (c == '`') {
       const size_t end = s.find('`', i + 1);
-      if (end == std::string_view::npos) return InvalidQuery("Syntax error: Unclosed identifier literal");
+      if (end == std::string_view::npos)
+        return InvalidQuery("Syntax error: Unclosed identifier literal");
       out.push_back({Token::Kind::kQuoted, std::string(s.substr(i + 1, end - i - 1))});
       i = end + 1;
     } else if (c == '\'' || c == '"') {

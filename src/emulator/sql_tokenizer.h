@@ -13,7 +13,7 @@ namespace opentrack::emulator {
 struct Token {
   enum class Kind { kIdent, kQuoted, kString, kNumber, kSymbol };
   Kind kind;
-  std::string text;  // identifier, backtick contents, unescaped string, number or symbol
+  std::string text;   // identifier, backtick contents, unescaped string, number or symbol
   size_t offset = 0;  // byte offset in the statement
 
   bool Is(std::string_view keyword) const;  // case-insensitive identifier match

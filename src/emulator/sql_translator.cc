@@ -27,9 +27,9 @@ std::string SqlString(std::string_view s) {
 // Keywords that end a FROM item, so an identifier after a table is not an alias.
 bool EndsFromItem(const Token& t) {
   static const absl::flat_hash_set<std::string> kWords = {
-      "where", "join",  "left",   "right",  "inner",     "outer", "cross", "full",
-      "on",    "group", "order",  "limit",  "union",     "having", "window", "qualify",
-      "using", "except", "intersect", "for", "tablesample", "offset"};
+      "where", "join",   "left",      "right", "inner",       "outer",  "cross",  "full",
+      "on",    "group",  "order",     "limit", "union",       "having", "window", "qualify",
+      "using", "except", "intersect", "for",   "tablesample", "offset"};
   return t.kind == Token::Kind::kIdent && kWords.contains(Lower(t.text));
 }
 
@@ -47,9 +47,9 @@ int64_t UnitMicros(std::string_view unit) {
 
 const absl::flat_hash_set<std::string>& TimestampFunctions() {
   static const auto* kSet = new absl::flat_hash_set<std::string>{
-      "CURRENT_TIMESTAMP", "TIMESTAMP_TRUNC", "TIMESTAMP_MICROS", "TIMESTAMP_MILLIS",
-      "TIMESTAMP_SECONDS", "TIMESTAMP_SUB",   "TIMESTAMP_ADD",    "TIMESTAMP",
-      "PARSE_TIMESTAMP"};
+      "CURRENT_TIMESTAMP", "TIMESTAMP_TRUNC",   "TIMESTAMP_MICROS",
+      "TIMESTAMP_MILLIS",  "TIMESTAMP_SECONDS", "TIMESTAMP_SUB",
+      "TIMESTAMP_ADD",     "TIMESTAMP",         "PARSE_TIMESTAMP"};
   return *kSet;
 }
 
@@ -125,8 +125,10 @@ class Translator {
     const Token& tok = t_[*i];
     ++*i;
     switch (tok.kind) {
-      case Token::Kind::kString: return SqlString(tok.text);
-      case Token::Kind::kNumber: return tok.text;
+      case Token::Kind::kString:
+        return SqlString(tok.text);
+      case Token::Kind::kNumber:
+        return tok.text;
       case Token::Kind::kQuoted: {
         std::vector<std::string> parts = absl::StrSplit(AV(tok.text), '.');
         for (auto& p : parts) p = QuoteIdent(p);
@@ -136,10 +138,13 @@ class Translator {
         if (tok.text == "/") return std::string("* 1.0 /");
         if (tok.text == ";") return std::string();
         if (tok.text == "[") {
-          return InvalidQuery("Array subscripts (e.g. ARRAY_AGG(...)[OFFSET(0)]) are not supported by the emulator; use a window function");
+          return InvalidQuery(
+              "Array subscripts (e.g. ARRAY_AGG(...)[OFFSET(0)]) are not supported by the "
+              "emulator; use a window function");
         }
         return tok.text;
-      case Token::Kind::kIdent: break;
+      case Token::Kind::kIdent:
+        break;
     }
     const std::string upper = Upper(tok.text);
     if (upper == "_PARTITIONTIME") out_->mentions_partition_time = true;
@@ -315,12 +320,13 @@ class Translator {
     if (close >= e) return InvalidQuery("Syntax error: Unbalanced parentheses");
     *i = close + 1;
     auto arity = [&](size_t n) -> absl::Status {
-      return InvalidQuery(absl::StrCat("No matching signature for function ", name, " with ", n,
-                                       " arguments"));
+      return InvalidQuery(
+          absl::StrCat("No matching signature for function ", name, " with ", n, " arguments"));
     };
     if (name == "CAST" || name == "SAFE_CAST") return TranslateCast(open + 1, close);
     if (name == "EXTRACT") {
-      if (close < open + 4 || !t_[open + 2].Is("FROM")) return InvalidQuery("Syntax error in EXTRACT");
+      if (close < open + 4 || !t_[open + 2].Is("FROM"))
+        return InvalidQuery("Syntax error in EXTRACT");
       auto arg = Translate(open + 3, close, false);
       if (!arg.ok()) return arg.status();
       return absl::StrCat("ot_extract('", Upper(t_[open + 1].text), "', ", *arg, ")");
@@ -341,7 +347,8 @@ class Translator {
                             Upper(t_[ie - 1].text), "')");
       }
       const int64_t unit = UnitMicros(t_[ie - 1].text);
-      if (unit == 0) return InvalidQuery(absl::StrCat("Unsupported INTERVAL unit ", t_[ie - 1].text));
+      if (unit == 0)
+        return InvalidQuery(absl::StrCat("Unsupported INTERVAL unit ", t_[ie - 1].text));
       return absl::StrCat("(", *base, " ", sign, " (", *n, ") * ", unit, ")");
     }
     if (name == "TIMESTAMP_TRUNC" || name == "DATE_TRUNC" || name == "TIMESTAMP_DIFF" ||
@@ -368,13 +375,14 @@ class Translator {
     if (name == "COUNTIF") return absl::StrCat("SUM(CASE WHEN ", a[0], " THEN 1 ELSE 0 END)");
     if (name == "SAFE_DIVIDE") {
       if (a.size() != 2) return arity(a.size());
-      return absl::StrCat("(CASE WHEN (", a[1], ") = 0 THEN NULL ELSE (", a[0], ") * 1.0 / (",
-                          a[1], ") END)");
+      return absl::StrCat("(CASE WHEN (", a[1], ") = 0 THEN NULL ELSE (", a[0], ") * 1.0 / (", a[1],
+                          ") END)");
     }
     if (name == "STARTS_WITH") {
       return absl::StrCat("(substr(", a[0], ", 1, length(", a[1], ")) = ", a[1], ")");
     }
-    if (name == "TIMESTAMP_MICROS" || name == "UNIX_MICROS") return "(" + a[0] + ")";
+    // "+ 0" keeps SQLite from typing the result by the column's declaration.
+    if (name == "TIMESTAMP_MICROS" || name == "UNIX_MICROS") return "((" + a[0] + ") + 0)";
     if (name == "TIMESTAMP_MILLIS") return "((" + a[0] + ") * 1000)";
     if (name == "TIMESTAMP_SECONDS") return "((" + a[0] + ") * 1000000)";
     if (name == "UNIX_MILLIS") return "((" + a[0] + ") / 1000)";
@@ -387,14 +395,22 @@ class Translator {
       return InvalidQuery(absl::StrCat("Function ", name, " is not supported by the emulator"));
     }
     static const absl::flat_hash_map<std::string, std::string> kRenames = {
-        {"CURRENT_TIMESTAMP", "ot_now"},  {"CURRENT_DATE", "ot_current_date"},
-        {"DATE", "ot_date"},              {"TIMESTAMP", "ot_timestamp"},
-        {"ANY_VALUE", "max"},             {"LOGICAL_OR", "max"},
-        {"LOGICAL_AND", "min"},           {"STRPOS", "instr"},
-        {"STRING_AGG", "group_concat"},   {"GENERATE_UUID", "ot_uuid"},
-        {"CHAR_LENGTH", "length"},        {"CHARACTER_LENGTH", "length"},
-        {"SUBSTRING", "substr"},          {"GREATEST", "max"},
-        {"LEAST", "min"},                 {"FORMAT_TIMESTAMP", "ot_format_timestamp"},
+        {"CURRENT_TIMESTAMP", "ot_now"},
+        {"CURRENT_DATE", "ot_current_date"},
+        {"DATE", "ot_date"},
+        {"TIMESTAMP", "ot_timestamp"},
+        {"ANY_VALUE", "max"},
+        {"LOGICAL_OR", "max"},
+        {"LOGICAL_AND", "min"},
+        {"STRPOS", "instr"},
+        {"STRING_AGG", "group_concat"},
+        {"GENERATE_UUID", "ot_uuid"},
+        {"CHAR_LENGTH", "length"},
+        {"CHARACTER_LENGTH", "length"},
+        {"SUBSTRING", "substr"},
+        {"GREATEST", "max"},
+        {"LEAST", "min"},
+        {"FORMAT_TIMESTAMP", "ot_format_timestamp"},
     };
     auto it = kRenames.find(name);
     std::string fn = it != kRenames.end() ? it->second : t_[open - 1].text;
@@ -407,8 +423,10 @@ class Translator {
   absl::StatusOr<std::string> TranslateCast(size_t b, size_t e) {
     size_t as = e;
     for (size_t k = b; k < e; ++k) {
-      if (t_[k].IsSymbol("(")) k = MatchParen(t_, k);
-      else if (t_[k].Is("AS")) as = k;
+      if (t_[k].IsSymbol("("))
+        k = MatchParen(t_, k);
+      else if (t_[k].Is("AS"))
+        as = k;
     }
     if (as + 1 >= e) return InvalidQuery("Syntax error: Expected AS in CAST");
     auto expr = Translate(b, as, false);
@@ -471,12 +489,12 @@ class Translator {
         }
       }
       static const absl::flat_hash_set<std::string> kInt = {
-          "COUNT", "COUNTIF", "ROW_NUMBER", "RANK", "DENSE_RANK", "UNIX_MICROS", "UNIX_MILLIS",
-          "UNIX_SECONDS", "TIMESTAMP_DIFF", "DATE_DIFF", "LENGTH", "CHAR_LENGTH", "STRPOS", "DIV",
-          "EXTRACT", "NTILE"};
+          "COUNT",       "COUNTIF",      "ROW_NUMBER",     "RANK",      "DENSE_RANK", "UNIX_MICROS",
+          "UNIX_MILLIS", "UNIX_SECONDS", "TIMESTAMP_DIFF", "DATE_DIFF", "LENGTH",     "CHAR_LENGTH",
+          "STRPOS",      "DIV",          "EXTRACT",        "NTILE"};
       static const absl::flat_hash_set<std::string> kString = {
-          "CONCAT", "LOWER", "UPPER", "SUBSTR", "SUBSTRING", "REPLACE", "TRIM", "LTRIM", "RTRIM",
-          "FORMAT", "STRING_AGG", "GENERATE_UUID", "FORMAT_TIMESTAMP"};
+          "CONCAT", "LOWER", "UPPER",  "SUBSTR",     "SUBSTRING",     "REPLACE",         "TRIM",
+          "LTRIM",  "RTRIM", "FORMAT", "STRING_AGG", "GENERATE_UUID", "FORMAT_TIMESTAMP"};
       static const absl::flat_hash_set<std::string> kDate = {"DATE", "CURRENT_DATE", "DATE_TRUNC",
                                                              "DATE_ADD", "DATE_SUB"};
       if (kInt.contains(fn)) return "INTEGER";

@@ -16,10 +16,18 @@ Statement& Statement::Bind(int index, int64_t value) {
 
 Statement& Statement::BindValue(int index, const SqlValue& value) {
   switch (value.kind) {
-    case SqlValue::Kind::kNull: sqlite3_bind_null(stmt_, index); break;
-    case SqlValue::Kind::kInt: sqlite3_bind_int64(stmt_, index, value.i); break;
-    case SqlValue::Kind::kReal: sqlite3_bind_double(stmt_, index, value.d); break;
-    case SqlValue::Kind::kText: Bind(index, value.s); break;
+    case SqlValue::Kind::kNull:
+      sqlite3_bind_null(stmt_, index);
+      break;
+    case SqlValue::Kind::kInt:
+      sqlite3_bind_int64(stmt_, index, value.i);
+      break;
+    case SqlValue::Kind::kReal:
+      sqlite3_bind_double(stmt_, index, value.d);
+      break;
+    case SqlValue::Kind::kText:
+      Bind(index, value.s);
+      break;
   }
   return *this;
 }
@@ -51,10 +59,14 @@ std::string Statement::ColumnDeclType(int i) const {
 
 SqlValue Statement::Column(int i) const {
   switch (sqlite3_column_type(stmt_, i)) {
-    case SQLITE_INTEGER: return SqlValue::Int(sqlite3_column_int64(stmt_, i));
-    case SQLITE_FLOAT: return SqlValue::Real(sqlite3_column_double(stmt_, i));
-    case SQLITE_NULL: return SqlValue();
-    default: return SqlValue::Text(Text(i));
+    case SQLITE_INTEGER:
+      return SqlValue::Int(sqlite3_column_int64(stmt_, i));
+    case SQLITE_FLOAT:
+      return SqlValue::Real(sqlite3_column_double(stmt_, i));
+    case SQLITE_NULL:
+      return SqlValue();
+    default:
+      return SqlValue::Text(Text(i));
   }
 }
 
@@ -66,13 +78,13 @@ std::string Statement::Text(int i) const {
 
 absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return absl::UnavailableError(absl::StrCat("cannot open SQLite database ", path, ": ", message));
+    return absl::UnavailableError(
+        absl::StrCat("cannot open SQLite database ", path, ": ", message));
   }
   return std::unique_ptr<SqliteDb>(new SqliteDb(db));
 }

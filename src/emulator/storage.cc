@@ -104,8 +104,7 @@ absl::Status Storage::DeleteDataset(const std::string& project, const std::strin
   if (!tables.ok()) return tables.status();
   if (!tables->empty() && !delete_contents) {
     return ApiError(400, "resourceInUse",
-                    absl::StrCat("Dataset ", project, ":", dataset,
-                                 " is still in use"));
+                    absl::StrCat("Dataset ", project, ":", dataset, " is still in use"));
   }
   for (const TableRecord& t : *tables) {
     absl::Status s = DeleteTable(t.ref);
@@ -195,7 +194,8 @@ absl::Status Storage::UpdateTable(const TableRecord& record) {
 absl::Status Storage::DeleteTable(const TableRef& ref) {
   absl::StatusOr<TableRecord> record = GetTable(ref);
   if (!record.ok()) return record.status();
-  absl::Status s = db_->Exec(absl::StrCat("DROP TABLE IF EXISTS ", QuoteIdent(record->DataTable())));
+  absl::Status s =
+      db_->Exec(absl::StrCat("DROP TABLE IF EXISTS ", QuoteIdent(record->DataTable())));
   if (!s.ok()) return s;
   auto stmt = db_->Prepare("DELETE FROM ot_tables WHERE id=?");
   if (!stmt.ok()) return stmt.status();

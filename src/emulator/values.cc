@@ -33,7 +33,8 @@ class RowConverter {
     for (const auto& [key, value] : obj.members()) {
       const Field* f = FindField(fields, key);
       if (f == nullptr) {
-        if (!ignore_unknown_) Error(prefix + key, absl::StrCat("no such field: ", prefix + key, "."));
+        if (!ignore_unknown_)
+          Error(prefix + key, absl::StrCat("no such field: ", prefix + key, "."));
         continue;
       }
       const std::string path = prefix + f->name;
@@ -107,10 +108,14 @@ class RowConverter {
     }
     *out = ConvertScalar(f.type, value, path);
     switch (out->kind) {
-      case SqlValue::Kind::kInt: return Json::Int(out->i);
-      case SqlValue::Kind::kReal: return Json::Str(absl::StrCat(out->d));
-      case SqlValue::Kind::kText: return Json::Str(out->s);
-      default: return Json();
+      case SqlValue::Kind::kInt:
+        return Json::Int(out->i);
+      case SqlValue::Kind::kReal:
+        return Json::Str(absl::StrCat(out->d));
+      case SqlValue::Kind::kText:
+        return Json::Str(out->s);
+      default:
+        return Json();
     }
   }
 
@@ -125,9 +130,12 @@ class RowConverter {
     } else if (type == "FLOAT") {
       double d;
       if (v.is_string() && (text == "NaN" || text == "Infinity" || text == "-Infinity")) {
-        return SqlValue::Real(text == "NaN" ? NAN : (text[0] == '-' ? -INFINITY : INFINITY));
+        // SQLite stores a NaN REAL as NULL, so NaN is kept as text.
+        if (text == "NaN") return SqlValue::Text("NaN");
+        return SqlValue::Real(text[0] == '-' ? -INFINITY : INFINITY);
       }
       if ((v.is_number() || v.is_string()) && absl::SimpleAtod(AV(text), &d)) {
+        if (std::isnan(d)) return SqlValue::Text("NaN");
         return SqlValue::Real(d);
       }
       Error(path, absl::StrCat("Cannot convert value to floating point (bad value): ", Shown(v)));
@@ -178,7 +186,8 @@ class RowConverter {
       }
       std::string text = v.text();
       // BigQuery also accepts a trailing " UTC".
-      if (text.size() > 4 && text.compare(text.size() - 4, 4, " UTC") == 0) text.resize(text.size() - 4);
+      if (text.size() > 4 && text.compare(text.size() - 4, 4, " UTC") == 0)
+        text.resize(text.size() - 4);
       if (auto t = ParseTimestamp(text, {.allow_date_only = true})) {
         return SqlValue::Int(absl::ToUnixMicros(*t));
       }
@@ -199,8 +208,8 @@ class RowConverter {
 
 }  // namespace
 
-bool ConvertRow(const Schema& schema, const Json& row, bool ignore_unknown_values,
-                StoredRow* out, std::vector<RowError>* errors) {
+bool ConvertRow(const Schema& schema, const Json& row, bool ignore_unknown_values, StoredRow* out,
+                std::vector<RowError>* errors) {
   const size_t before = errors->size();
   if (!row.is_object()) {
     errors->push_back({"", "Row must be a JSON object."});

@@ -37,8 +37,8 @@ using StoredRow = std::vector<std::pair<std::string, SqlValue>>;
 
 // Validates `row` (a JSON object) against `schema`. Returns false and fills
 // `errors` when the row is invalid.
-bool ConvertRow(const Schema& schema, const Json& row, bool ignore_unknown_values,
-                StoredRow* out, std::vector<RowError>* errors);
+bool ConvertRow(const Schema& schema, const Json& row, bool ignore_unknown_values, StoredRow* out,
+                std::vector<RowError>* errors);
 
 // SQLite column declaration for a field: the declared type keeps the
 // BigQuery type so query results can be typed from sqlite3_column_decltype.

@@ -2,7 +2,9 @@
 // thread; each connection runs on its own strand, so a connection's handlers
 // never race while different connections proceed in parallel.
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -12,7 +14,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "boost/asio/dispatch.hpp"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
@@ -47,10 +48,13 @@ struct Shared {
   asio::io_context ioc;
   std::atomic<bool> draining{false};
 
-  absl::Mutex mu;
+  // std::mutex rather than absl::Mutex: the distro's abseil is not built with
+  // TSan, which then cannot see absl::Mutex's ordering and reports false races.
+  std::mutex mu;
+  std::condition_variable no_sessions;  // signalled when `sessions` empties
   // Set once the I/O threads are about to exit; no more work may be posted.
-  bool stopped ABSL_GUARDED_BY(mu) = false;
-  absl::flat_hash_map<Session*, std::weak_ptr<Session>> sessions ABSL_GUARDED_BY(mu);
+  bool stopped = false;                                            // guarded by mu
+  absl::flat_hash_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mu
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -86,15 +90,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // Shutdown waits for open connections, not for Session objects: a handler
   // may hold a responder (and so the Session) longer than the connection.
   void Unregister() {
-    absl::MutexLock lock(&shared_->mu);
-    shared_->sessions.erase(this);
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    if (shared_->sessions.erase(this) > 0 && shared_->sessions.empty()) {
+      shared_->no_sessions.notify_all();
+    }
   }
 
   asio::any_io_executor executor() { return stream_.get_executor(); }
 
   // Called by the responder from any thread.
   void PostResponse(Response response) {
-    absl::ReaderMutexLock lock(&shared_->mu);
+    std::lock_guard<std::mutex> lock(shared_->mu);
     if (shared_->stopped) return;  // the server is gone; drop it
     asio::post(stream_.get_executor(),
                [self = shared_from_this(), response = std::move(response)]() mutable {
@@ -156,6 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
     handling_ = true;
     auto& message = parser_->get();
     keep_alive_ = message.keep_alive();
+    head_ = message.method() == bhttp::verb::head;
     version_ = message.version();
 
     Request request;
@@ -179,6 +186,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void WriteError(int status, std::string text) {
     handling_ = true;
+    head_ = false;
     keep_alive_ = false;
     WriteResponse(Response::Text(status, std::move(text)));
   }
@@ -199,9 +207,12 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       response_.insert(name, value);
     }
-    response_.body() = std::move(response.body);
+    // These statuses have no body; Beast throws if one is set.
+    unsigned code = response_.result_int();
+    if (code >= 200 && code != 204 && code != 304) response_.body() = std::move(response.body);
     response_.keep_alive(!close);
     response_.prepare_payload();
+    if (head_) response_.body().clear();  // keeps Content-Length, sends no body
     stream_.expires_after(ToChrono(shared_->options.idle_timeout));
     bhttp::async_write(stream_, response_,
                        [self = shared_from_this(), close](beast::error_code ec, size_t) {
@@ -247,6 +258,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_address_;
   bool handling_ = false;  // from a parsed request until its response is written
   bool keep_alive_ = true;
+  bool head_ = false;  // the current request is HEAD
   bool closed_ = false;
   unsigned version_ = 11;
 };
@@ -315,7 +327,7 @@ class BeastServer final : public Server {
 
   void Shutdown(absl::Duration grace) override {
     {
-      absl::MutexLock lock(&shutdown_mu_);
+      std::lock_guard<std::mutex> lock(shutdown_mu_);
       if (shut_down_) return;
       shut_down_ = true;
     }
@@ -328,13 +340,9 @@ class BeastServer final : public Server {
       asio::post(session->executor(), [session] { session->Drain(); });
     }
     {
-      absl::MutexLock lock(&shared_->mu);
-      Shared* shared = shared_.get();
-      shared_->mu.AwaitWithTimeout(
-          absl::Condition(
-              +[](Shared* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) { return s->sessions.empty(); },
-              shared),
-          grace);
+      std::unique_lock<std::mutex> lock(shared_->mu);
+      shared_->no_sessions.wait_for(lock, absl::ToChronoNanoseconds(grace),
+                                    [&] { return shared_->sessions.empty(); });
       shared_->stopped = true;
     }
     // Past the grace period: cut whatever is left so the threads can finish.
@@ -363,7 +371,7 @@ class BeastServer final : public Server {
     socket.set_option(tcp::no_delay(true), ec);
     auto session = std::make_shared<Session>(shared_, std::move(socket));
     {
-      absl::MutexLock lock(&shared_->mu);
+      std::lock_guard<std::mutex> lock(shared_->mu);
       shared_->sessions.emplace(session.get(), session);
     }
     session->Start();
@@ -373,7 +381,7 @@ class BeastServer final : public Server {
   // last reference may run ~Session, which takes the lock.
   std::vector<std::shared_ptr<Session>> LiveSessions() {
     std::vector<std::shared_ptr<Session>> out;
-    absl::MutexLock lock(&shared_->mu);
+    std::lock_guard<std::mutex> lock(shared_->mu);
     for (auto& [ptr, weak] : shared_->sessions) {
       if (auto session = weak.lock()) out.push_back(std::move(session));
     }
@@ -385,8 +393,8 @@ class BeastServer final : public Server {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
-  absl::Mutex shutdown_mu_;
-  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;  // guarded by shutdown_mu_
 };
 
 }  // namespace

@@ -208,6 +208,17 @@ TEST(HttpServerTest, ExpectContinueGetsInterimResponse) {
   EXPECT_EQ(response.body(), "POST\n/e\n\n\n\n3\n127.0.0.1");
 }
 
+TEST(HttpServerTest, HeadResponseHasLengthButNoBody) {
+  auto server = StartOrDie({}, EchoHandler);
+  TestClient client(server->port());
+  client.Send("HEAD", "/h");
+  client.Send("GET", "/g");
+  std::string raw = client.ReadRaw(150);
+  EXPECT_NE(raw.find("Content-Length: 22\r\n"), std::string::npos) << raw;
+  // The GET's response follows the HEAD's header directly.
+  EXPECT_NE(raw.find("\r\n\r\nHTTP/1.1 200 OK\r\n"), std::string::npos) << raw;
+}
+
 TEST(HttpServerTest, MalformedRequestIs400) {
   auto server = StartOrDie({}, EchoHandler);
   TestClient client(server->port());
@@ -249,6 +260,19 @@ TEST(HttpServerTest, SecondCallOfResponderIsIgnored) {
   client.Send("GET", "/b");
   EXPECT_EQ(client.Read().body(), "one");
   EXPECT_EQ(client.Read().body(), "one");
+}
+
+TEST(HttpServerTest, BadStatusAndBodilessStatusesAreSafe) {
+  auto server = StartOrDie({}, [](Request request, Responder respond) {
+    respond(Response::Text(request.path == "/204" ? 204 : 5000, "body"));
+  });
+  TestClient client(server->port());
+  client.Send("GET", "/204");
+  auto no_content = client.Read();
+  EXPECT_EQ(no_content.result_int(), 204);
+  EXPECT_EQ(no_content.body(), "");
+  client.Send("GET", "/bad");
+  EXPECT_EQ(client.Read().result_int(), 500);
 }
 
 TEST(HttpServerTest, DroppedResponderAnswers500) {

@@ -17,7 +17,6 @@ namespace ws = warehouse_schema;
 // between our read and our patch; each round re-plans against what it saw.
 constexpr int kMaxPlanRounds = 3;
 
-
 // True when every planned column is in `schema` with the planned type.
 bool HasPlannedColumns(const ws::TableSchema& schema, const std::vector<ws::Column>& planned) {
   ws::SchemaIndex index(schema);
@@ -51,7 +50,8 @@ ws::TableSchema ToTableSchema(std::span<const bigquery::Field> fields) {
   ws::TableSchema schema;
   schema.reserve(fields.size());
   for (const bigquery::Field& f : fields) {
-    schema.push_back({f.name, ws::ColumnTypeFromBigQuery(f.type).value_or(ws::ColumnType::kString)});
+    schema.push_back(
+        {f.name, ws::ColumnTypeFromBigQuery(f.type).value_or(ws::ColumnType::kString)});
   }
   return schema;
 }

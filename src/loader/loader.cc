@@ -25,7 +25,36 @@ Loader::Loader(LoaderOptions options, spool::Spool* spool, BatchWriter* writer)
       spool_(spool),
       writer_(writer),
       clock_(options_.clock),
-      last_ack_(clock_->Now()) {}
+      last_ack_(clock_->Now()) {
+  InitMetrics();
+}
+
+void Loader::InitMetrics() {
+  metrics::Registry* r = options_.metrics;
+  if (r == nullptr) return;
+  metrics_.records_read =
+      &r->GetCounter("opentrack_loader_records_read_total", "Spool records read by the loader.");
+  metrics_.records_dropped =
+      &r->GetCounter("opentrack_loader_records_dropped_total",
+                     "Spool records dropped: undecodable, or of a source with no destination.");
+  metrics_.events_rejected =
+      &r->GetCounter("opentrack_loader_events_rejected_total",
+                     "Events that are not valid normalized events, kept in _opentrack_rejected.");
+  metrics_.rows_quarantined = &r->GetCounter("opentrack_loader_rows_quarantined_total",
+                                             "Rows and events stored in _opentrack_rejected.");
+  metrics_.batches =
+      &r->GetCounter("opentrack_loader_batches_written_total", "Batches delivered to BigQuery.");
+  metrics_.write_failures = &r->GetCounter("opentrack_loader_write_failures_total",
+                                           "Batch deliveries that failed and will be retried.");
+  metrics_.rows_in_flight = &r->GetGauge("opentrack_loader_rows_in_flight",
+                                         "Rows mapped from the spool and not yet delivered.");
+  metrics_.spool_unacked_records = &r->GetGauge("opentrack_loader_spool_unacked_records",
+                                                "Spool records not yet acknowledged (lag).");
+  metrics_.spool_unacked_bytes = &r->GetGauge("opentrack_loader_spool_unacked_bytes",
+                                              "Spool bytes not yet acknowledged (lag).");
+  metrics_.write_seconds = &r->GetHistogram("opentrack_loader_batch_write_seconds",
+                                            "Time to deliver one batch, successful or not.");
+}
 
 Loader::~Loader() {
   if (thread_.joinable()) Stop().IgnoreError();
@@ -84,6 +113,7 @@ absl::Status Loader::Flush() {
 
 void Loader::Ingest(const spool::Record& record, absl::Time now) {
   uint64_t seq = tracker_.Add(record.position);
+  Inc(metrics_.records_read);
   {
     absl::MutexLock lock(&stats_mu_);
     ++stats_.records_read;
@@ -96,10 +126,14 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
   }
   if (dest == nullptr) {
     // Nothing to route it to; keeping it would block every later ack forever.
-    spdlog::error("loader: dropping spool record {}:{}: {}", record.position.file_number,
-                  record.position.offset,
-                  event.ok() ? absl::StrCat("unknown source '", absl::string_view(event->source.data(), event->source.size()), "'")
-                             : Str(event.status()));
+    spdlog::error(
+        "loader: dropping spool record {}:{}: {}", record.position.file_number,
+        record.position.offset,
+        event.ok()
+            ? absl::StrCat("unknown source '",
+                           absl::string_view(event->source.data(), event->source.size()), "'")
+            : Str(event.status()));
+    Inc(metrics_.records_dropped);
     absl::MutexLock lock(&stats_mu_);
     ++stats_.records_dropped;
     return;
@@ -116,6 +150,7 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     rb.seqs.push_back(seq);
     tracker_.AddRows(seq, 1);
     ++rows_in_flight_;
+    Inc(metrics_.events_rejected);
     absl::MutexLock lock(&stats_mu_);
     ++stats_.events_rejected;
     return;
@@ -125,6 +160,11 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     bigquery::TableRef ref{dest->project_id, dest->dataset_id, row.table};
     Batch& batch = batches_[TableKey(ref)];
     if (batch.ref.table_id.empty()) {
+      if (options_.metrics != nullptr) {
+        batch.rows_written = &options_.metrics->GetCounter(
+            "opentrack_loader_rows_written_total", "Rows BigQuery accepted, per table.",
+            {{"dataset", ref.dataset_id}, {"table", ref.table_id}});
+      }
       batch.ref = ref;
       absl::MutexLock lock(&stats_mu_);
       known_tables_.push_back(std::move(ref));
@@ -154,9 +194,14 @@ absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
       bytes += batch.meta[n].bytes;
       ++n;
     }
+    absl::Time start = clock_->Now();
     absl::StatusOr<DeliveryResult> result =
         writer_->Write(batch.ref, std::span<const warehouse_schema::Row>(batch.rows.data(), n));
+    if (metrics_.write_seconds != nullptr) {
+      metrics_.write_seconds->Observe(absl::ToDoubleSeconds(clock_->Now() - start));
+    }
     if (!result.ok()) {
+      Inc(metrics_.write_failures);
       ++batch.failures;
       batch.retry_at = clock_->Now() + Backoff(batch.failures);
       spdlog::warn("loader: writing {} rows to {} failed ({} in a row), retrying in {}: {}", n,
@@ -173,12 +218,14 @@ absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
     batch.failures = 0;
     batch.retry_at = absl::InfinitePast();
     rows_in_flight_ -= n;
+    Inc(batch.rows_written, result->written);
+    Inc(metrics_.rows_quarantined, result->quarantined);
+    Inc(metrics_.batches);
     absl::MutexLock lock(&stats_mu_);
     stats_.rows_written += result->written;
     stats_.rows_quarantined += result->quarantined;
     stats_.rows_written_by_table[TableKey(batch.ref)] += result->written;
     ++stats_.batches_written;
-    if (force) break;  // Flush writes each batch at most once per call
   }
   return absl::OkStatus();
 }
@@ -187,6 +234,7 @@ absl::Status Loader::WriteRejects(RejectBatch& rb, absl::Time now, bool force) {
   if (rb.events.empty() || (!force && now < rb.retry_at)) return absl::OkStatus();
   absl::Status s = writer_->Reject(rb.dataset, rb.events);
   if (!s.ok()) {
+    Inc(metrics_.write_failures);
     ++rb.failures;
     rb.retry_at = clock_->Now() + Backoff(rb.failures);
     spdlog::warn("loader: quarantining {} events in {}:{} failed: {}", rb.events.size(),
@@ -197,6 +245,7 @@ absl::Status Loader::WriteRejects(RejectBatch& rb, absl::Time now, bool force) {
   }
   for (uint64_t seq : rb.seqs) tracker_.RowsDone(seq, 1);
   rows_in_flight_ -= rb.events.size();
+  Inc(metrics_.rows_quarantined, rb.events.size());
   {
     absl::MutexLock lock(&stats_mu_);
     stats_.rows_quarantined += rb.events.size();
@@ -212,6 +261,9 @@ absl::Status Loader::WriteDue(absl::Time now, bool force) {
   absl::Status first;
   for (auto& [key, rb] : rejects_) first.Update(WriteRejects(rb, now, force));
   for (auto& [key, batch] : batches_) first.Update(WriteBatch(batch, now, force));
+  if (metrics_.rows_in_flight != nullptr) {
+    metrics_.rows_in_flight->Set(static_cast<double>(rows_in_flight_));
+  }
   {
     absl::MutexLock lock(&stats_mu_);
     stats_.rows_in_flight = rows_in_flight_;
@@ -220,6 +272,19 @@ absl::Status Loader::WriteDue(absl::Time now, bool force) {
 }
 
 absl::Status Loader::MaybeAck(absl::Time now, bool force) {
+  absl::Status s = AckIfDue(now, force);
+  // Spool lag, refreshed at the ack pace even when nothing can be acked.
+  if (metrics_.spool_unacked_records != nullptr &&
+      (force || now - last_lag_update_ >= options_.ack_interval)) {
+    spool::SpoolStats spool_stats = spool_->Stats();
+    metrics_.spool_unacked_records->Set(static_cast<double>(spool_stats.unacked_records));
+    metrics_.spool_unacked_bytes->Set(static_cast<double>(spool_stats.unacked_bytes));
+    last_lag_update_ = now;
+  }
+  return s;
+}
+
+absl::Status Loader::AckIfDue(absl::Time now, bool force) {
   if (std::optional<spool::Position> done = tracker_.PopDone()) ackable_ = done;
   if (!ackable_.has_value()) return absl::OkStatus();
   if (!force && now - last_ack_ < options_.ack_interval) return absl::OkStatus();

@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "loader/ack_tracker.h"
 #include "loader/batch_writer.h"
+#include "metrics/metrics.h"
 #include "spool/spool.h"
 #include "warehouse_schema/event_mapper.h"
 
@@ -54,20 +55,21 @@ struct LoaderOptions {
   absl::Duration initial_backoff = absl::Seconds(1);
   absl::Duration max_backoff = absl::Minutes(1);
 
-  Clock* clock = RealClock::Get();  // not owned
+  Clock* clock = RealClock::Get();       // not owned
+  metrics::Registry* metrics = nullptr;  // not owned; null: no metrics
 };
 
 struct LoaderStats {
   uint64_t records_read = 0;
-  uint64_t records_dropped = 0;   // undecodable or of an unknown source
-  uint64_t events_rejected = 0;   // not a valid event: quarantined whole
+  uint64_t records_dropped = 0;  // undecodable or of an unknown source
+  uint64_t events_rejected = 0;  // not a valid event: quarantined whole
   uint64_t rows_written = 0;
   uint64_t rows_quarantined = 0;
   uint64_t batches_written = 0;
   uint64_t write_failures = 0;
   uint64_t acks = 0;
   size_t rows_in_flight = 0;
-  std::optional<spool::Position> acked;  // last position acknowledged
+  std::optional<spool::Position> acked;                   // last position acknowledged
   std::map<std::string, uint64_t> rows_written_by_table;  // "project:dataset.table"
 };
 
@@ -81,7 +83,7 @@ class Loader {
 
   // Runs the consumer loop on its own thread.
   void Start();
-  // Ends the thread, then writes every batch once (ignoring age and backoff)
+  // Ends the thread, then writes every batch (ignoring age and backoff)
   // and acknowledges what was delivered. Undelivered records stay in the
   // spool for the next start. Returns the first delivery error, if any.
   absl::Status Stop();
@@ -104,8 +106,22 @@ class Loader {
     size_t bytes;
     absl::Time arrived;
   };
+  // Counters shared by all tables; null members when there is no registry.
+  struct Metrics {
+    metrics::Counter* records_read = nullptr;
+    metrics::Counter* records_dropped = nullptr;
+    metrics::Counter* events_rejected = nullptr;
+    metrics::Counter* rows_quarantined = nullptr;
+    metrics::Counter* batches = nullptr;
+    metrics::Counter* write_failures = nullptr;
+    metrics::Gauge* rows_in_flight = nullptr;
+    metrics::Gauge* spool_unacked_records = nullptr;
+    metrics::Gauge* spool_unacked_bytes = nullptr;
+    metrics::Histogram* write_seconds = nullptr;
+  };
   struct Batch {
     bigquery::TableRef ref;
+    metrics::Counter* rows_written = nullptr;  // this table's, if metrics are on
     std::vector<warehouse_schema::Row> rows;
     std::vector<PendingRow> meta;  // parallel to rows
     size_t bytes = 0;
@@ -126,13 +142,21 @@ class Loader {
   absl::Status WriteBatch(Batch& batch, absl::Time now, bool force);
   absl::Status WriteRejects(RejectBatch& batch, absl::Time now, bool force);
   absl::Status WriteDue(absl::Time now, bool force);
+  // Acks if the interval passed (or `force`), and refreshes the lag gauges.
   absl::Status MaybeAck(absl::Time now, bool force);
+  absl::Status AckIfDue(absl::Time now, bool force);
   absl::Duration Backoff(int failures) const;
   // Time until the next batch becomes due, or read_wait when none.
   absl::Duration UntilNextDue(absl::Time now, absl::Duration read_wait) const;
   void Loop();
 
+  void InitMetrics();
+  static void Inc(metrics::Counter* c, uint64_t n = 1) {
+    if (c != nullptr) c->Increment(n);
+  }
+
   const LoaderOptions options_;
+  Metrics metrics_;
   spool::Spool* const spool_;
   BatchWriter* const writer_;
   Clock* const clock_;
@@ -141,11 +165,12 @@ class Loader {
   warehouse_schema::EventMapper mapper_;
   std::vector<warehouse_schema::Row> scratch_;
   AckTracker tracker_;
-  std::map<std::string, Batch> batches_;          // "project:dataset.table"
-  std::map<std::string, RejectBatch> rejects_;    // "project:dataset"
+  std::map<std::string, Batch> batches_;        // "project:dataset.table"
+  std::map<std::string, RejectBatch> rejects_;  // "project:dataset"
   size_t rows_in_flight_ = 0;
   std::optional<spool::Position> ackable_;  // done, not yet acknowledged
-  absl::Time last_ack_;  // the first ack comes an ack_interval after start
+  absl::Time last_ack_;                     // the first ack comes an ack_interval after start
+  absl::Time last_lag_update_ = absl::InfinitePast();
 
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "loader/spooled_event.h"
@@ -34,8 +35,7 @@ std::string Event(const std::string& type, const std::string& id, const std::str
          extra + "}";
 }
 
-std::string Track(const std::string& id, const std::string& event,
-                  const std::string& properties) {
+std::string Track(const std::string& id, const std::string& event, const std::string& properties) {
   return Event("track", id,
                R"("anonymousId":"a1","event":")" + event + R"(","properties":)" + properties);
 }
@@ -47,14 +47,19 @@ class LoaderTest : public ::testing::Test {
     options_.read_wait = absl::ZeroDuration();
     options_.clock = &clock_;
     OpenSpool(&env_);
+    Wire(/*auto_manage=*/true);
+  }
+
+  void Wire(bool auto_manage) {
     table_manager::TableManagerOptions tm;
     tm.clock = &clock_;
+    tm.auto_manage = auto_manage;
     tables_ = std::make_unique<table_manager::TableManager>(&fake_, tm);
     row_writer::StreamingRowWriterOptions rw;
     rw.clock = &clock_;
     sink_ = std::make_unique<row_writer::TableQuarantineSink>(&fake_, tables_.get(), rw);
-    writer_ = std::make_unique<row_writer::StreamingRowWriter>(&fake_, tables_.get(), sink_.get(),
-                                                               rw);
+    writer_ =
+        std::make_unique<row_writer::StreamingRowWriter>(&fake_, tables_.get(), sink_.get(), rw);
     batch_writer_ = std::make_unique<BatchWriter>(tables_.get(), writer_.get(), sink_.get());
   }
 
@@ -104,6 +109,7 @@ class LoaderTest : public ::testing::Test {
 
   FakeClock clock_;
   spool::MemEnv env_;
+  std::unique_ptr<spool::MemEnv> crashed_env_;
   table_manager::FakeBigQueryClient fake_;
   LoaderOptions options_;
   std::unique_ptr<spool::Spool> spool_;
@@ -156,10 +162,290 @@ TEST_F(LoaderTest, EveryEventTypeEndsInItsTables) {
   EXPECT_EQ(UnackedRecords(), 0u);
   LoaderStats stats = loader_->Stats();
   EXPECT_EQ(stats.records_read, 6u);
-  EXPECT_EQ(stats.rows_written, 11u);
+  EXPECT_EQ(stats.rows_written, 9u);
   EXPECT_EQ(stats.rows_in_flight, 0u);
   EXPECT_EQ(stats.rows_written_by_table["p:web.users"], 1u);
   EXPECT_EQ(loader_->KnownTables().size(), 9u);
+}
+
+TEST_F(LoaderTest, ReportsMetrics) {
+  metrics::Registry registry;
+  options_.metrics = &registry;
+  fake_.FailNext(Method::kInsertAll, absl::UnavailableError("backend error"), 1);
+  Append({Track("t1", "Signed Up", "{}"), "{not json"});
+  MakeLoader();
+  RunUntilWritten();
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  std::string text = registry.RenderPrometheus();
+  EXPECT_THAT(text, HasSubstr("opentrack_loader_records_read_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("opentrack_loader_events_rejected_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("opentrack_loader_rows_quarantined_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("opentrack_loader_write_failures_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("opentrack_loader_batches_written_total 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr(R"(opentrack_loader_rows_written_total{dataset="web",table="tracks"} 1)"));
+  EXPECT_THAT(text, HasSubstr("opentrack_loader_rows_in_flight 0\n"));
+  EXPECT_THAT(text, HasSubstr("opentrack_loader_spool_unacked_records 0\n"));
+}
+
+TEST_F(LoaderTest, FullBatchIsWrittenAtOnceAndAckWaitsForTheInterval) {
+  options_.batch_max_rows = 2;
+  std::vector<std::string> events;
+  for (int i = 1; i <= 5; ++i) {
+    events.push_back(Track(absl::StrCat("s", i), "Signed Up", R"({"plan":"pro"})"));
+  }
+  Append(events);
+  MakeLoader();
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("s1", "s2", "s3", "s4"));
+  EXPECT_THAT(InsertIds("signed_up"), ElementsAre("s1", "s2", "s3", "s4"));
+  EXPECT_THAT(fake_.InsertAllBatchSizes(), ElementsAre(2, 2, 2, 2));
+  EXPECT_FALSE(loader_->Stats().acked.has_value());  // ack_interval not yet passed
+  EXPECT_EQ(UnackedRecords(), 5u);
+
+  clock_.Advance(options_.batch_max_age);
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("s1", "s2", "s3", "s4", "s5"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+  EXPECT_EQ(loader_->Stats().batches_written, 6u);
+}
+
+TEST_F(LoaderTest, PartialBatchWaitsForMaxAge) {
+  Append({Track("t1", "Signed Up", "{}")});
+  MakeLoader();
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  clock_.Advance(absl::Milliseconds(999));
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_EQ(fake_.Calls(Method::kInsertAll), 0);
+  clock_.Advance(absl::Milliseconds(1));
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("t1"));
+}
+
+TEST_F(LoaderTest, CrashBeforeAckRedeliversWithTheSameInsertIds) {
+  options_.ack_interval = absl::Hours(1);
+  Append({Track("c1", "Signed Up", "{}"), Track("c2", "Signed Up", "{}")});
+  MakeLoader();
+  RunUntilWritten();
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("c1", "c2"));
+  EXPECT_EQ(UnackedRecords(), 2u);
+
+  // The process dies: no Stop, no ack; only what was synced survives.
+  loader_.reset();
+  crashed_env_ = env_.CrashCopy();
+  spool_.reset();
+  OpenSpool(crashed_env_.get());
+  MakeLoader();
+  RunUntilWritten();
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("c1", "c2", "c1", "c2"));
+  EXPECT_THAT(InsertIds("signed_up"), ElementsAre("c1", "c2", "c1", "c2"));
+
+  ASSERT_TRUE(loader_->Stop().ok());  // acks whatever is delivered
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+TEST_F(LoaderTest, OutageLosesNothingAndAcksAfterRecovery) {
+  Append({Track("o1", "Signed Up", "{}"), Track("o2", "Signed Up", "{}")});
+  fake_.FailNext(Method::kInsertAll, absl::UnavailableError("backend error"), 3);
+  MakeLoader();
+  RunUntilWritten();  // signed_up fails, then tracks fails (tables go in name order)
+  LoaderStats stats = loader_->Stats();
+  EXPECT_EQ(stats.write_failures, 2u);
+  EXPECT_EQ(stats.rows_in_flight, 4u);
+  EXPECT_EQ(UnackedRecords(), 2u);
+
+  // Backoff: nothing is retried before a second has passed.
+  clock_.Advance(absl::Milliseconds(999));
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_EQ(fake_.Calls(Method::kInsertAll), 2);
+  clock_.Advance(absl::Milliseconds(1));
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());  // signed_up fails again
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("o1", "o2"));
+  EXPECT_TRUE(InsertIds("signed_up").empty());
+  EXPECT_EQ(UnackedRecords(), 2u);  // each record still has its signed_up row out
+
+  clock_.Advance(absl::Milliseconds(1999));  // a second failure doubles the backoff
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_TRUE(InsertIds("signed_up").empty());
+  clock_.Advance(absl::Milliseconds(1));
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_THAT(InsertIds("signed_up"), ElementsAre("o1", "o2"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+  EXPECT_EQ(loader_->Stats().write_failures, 3u);
+}
+
+TEST_F(LoaderTest, BackpressureStopsReadingWhileRowsAreStuck) {
+  options_.max_in_flight_rows = 2;
+  options_.read_max_records = 1;
+  fake_.FailNext(Method::kInsertAll, absl::UnavailableError("backend error"), 100);
+  Append({Track("b1", "Signed Up", "{}"), Track("b2", "Signed Up", "{}")});
+  MakeLoader();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+    clock_.Advance(absl::Seconds(5));
+  }
+  EXPECT_EQ(loader_->Stats().records_read, 1u);
+  EXPECT_EQ(loader_->Stats().rows_in_flight, 2u);
+  EXPECT_EQ(UnackedRecords(), 2u);
+}
+
+TEST_F(LoaderTest, NewPropertyAddsColumnsWithOnePatch) {
+  MakeLoader();
+  Append({Track("e1", "Signed Up", R"({"plan":"pro"})")});
+  RunUntilWritten();
+  EXPECT_EQ(fake_.Calls(Method::kPatchTableSchema), 0);
+  Append({Track("e2", "Signed Up", R"({"plan":"pro","seats":3,"trial":true})")});
+  RunUntilWritten();
+  EXPECT_EQ(fake_.Calls(Method::kPatchTableSchema), 1);
+  std::vector<std::string> columns = Columns("signed_up");
+  ASSERT_GE(columns.size(), 3u);
+  EXPECT_THAT(std::vector<std::string>(columns.end() - 3, columns.end()),
+              ElementsAre("plan:STRING", "seats:INTEGER", "trial:BOOLEAN"));
+  EXPECT_THAT(InsertIds("signed_up"), ElementsAre("e1", "e2"));
+}
+
+TEST_F(LoaderTest, TypeConflictGoesToASiblingColumn) {
+  MakeLoader();
+  Append({Track("q1", "Bought", R"({"quantity":2})")});
+  RunUntilWritten();
+  Append({Track("q2", "Bought", R"({"quantity":"lots"})")});
+  RunUntilWritten();
+  std::vector<std::string> columns = Columns("bought");
+  EXPECT_THAT(std::vector<std::string>(columns.end() - 2, columns.end()),
+              ElementsAre("quantity:INTEGER", "quantity_string:STRING"));
+  auto rows = fake_.Rows({"p", "web", "bought"});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_THAT(rows[0].json, HasSubstr(R"("quantity":"2")"));
+  EXPECT_THAT(rows[1].json, HasSubstr(R"("quantity_string":"lots")"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+TEST_F(LoaderTest, ColumnAddedConcurrentlyWithAnotherTypeIsRespected) {
+  MakeLoader();
+  Append({Track("e1", "Signed Up", R"({"plan":"pro"})")});
+  RunUntilWritten();
+  // Another collector instance adds `seats` as STRING behind our schema cache.
+  auto table = fake_.PeekTable({"p", "web", "signed_up"});
+  ASSERT_TRUE(table.has_value());
+  std::vector<bigquery::Field> schema = table->schema;
+  schema.push_back({.name = "seats", .type = "STRING"});
+  ASSERT_TRUE(fake_.PatchTableSchema(table->ref, schema, table->etag).ok());
+
+  Append({Track("e2", "Signed Up", R"({"seats":3})")});
+  RunUntilWritten();
+  std::vector<std::string> columns = Columns("signed_up");
+  EXPECT_EQ(columns.back(), "seats:STRING");
+  auto rows = fake_.Rows({"p", "web", "signed_up"});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_THAT(rows[1].json, HasSubstr(R"("seats":"3")"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+TEST_F(LoaderTest, UnstorableRowsAndInvalidEventsAreQuarantinedAndAcked) {
+  // quantity and its string sibling are both taken by INTEGER columns.
+  ASSERT_TRUE(fake_.InsertDataset({"p", "web", "US", ""}).ok());
+  bigquery::Table bought;
+  bought.ref = {"p", "web", "bought"};
+  bought.schema = {{.name = "quantity", .type = "INTEGER"},
+                   {.name = "quantity_string", .type = "INTEGER"}};
+  ASSERT_TRUE(fake_.InsertTable(bought).ok());
+
+  Append({Track("q1", "Bought", R"({"quantity":"lots"})"), "{not json"});
+  MakeLoader();
+  RunUntilWritten();
+
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("q1"));
+  EXPECT_TRUE(InsertIds("bought").empty());
+  auto rejected = fake_.Rows({"p", "web", "_opentrack_rejected"});
+  ASSERT_EQ(rejected.size(), 2u);
+  std::string all = rejected[0].json + rejected[1].json;
+  EXPECT_THAT(all, HasSubstr(R"("table_name":"bought")"));
+  EXPECT_THAT(all, HasSubstr(R"("reason":"type_conflict")"));
+  EXPECT_THAT(all, HasSubstr(R"("reason":"invalid_event")"));
+  EXPECT_THAT(all, HasSubstr("not valid JSON"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+  LoaderStats stats = loader_->Stats();
+  EXPECT_EQ(stats.events_rejected, 1u);
+  EXPECT_EQ(stats.rows_quarantined, 2u);
+}
+
+TEST_F(LoaderTest, ManualModeQuarantinesRowsForMissingTables) {
+  Wire(/*auto_manage=*/false);
+  ASSERT_TRUE(fake_.InsertDataset({"p", "web", "US", ""}).ok());
+  bigquery::Table rejected;
+  rejected.ref = {"p", "web", "_opentrack_rejected"};
+  rejected.schema = row_writer::RejectedTableSchema();
+  ASSERT_TRUE(fake_.InsertTable(rejected).ok());
+
+  Append({Track("m1", "Signed Up", "{}")});
+  MakeLoader();
+  RunUntilWritten();
+  auto rows = fake_.Rows({"p", "web", "_opentrack_rejected"});
+  ASSERT_EQ(rows.size(), 2u);  // tracks and signed_up
+  EXPECT_THAT(rows[0].json, HasSubstr(R"("reason":"table_refused")"));
+  EXPECT_THAT(rows[0].json, HasSubstr("BIGQUERY_AUTO_TABLE_MANAGEMENT=false"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+TEST_F(LoaderTest, RecordsWithoutADestinationAreDroppedAndAcked) {
+  Append({Track("x1", "Signed Up", "{}")}, "ios");
+  ASSERT_TRUE(spool_->AppendAndWait({"no source line"}).ok());
+  MakeLoader();
+  RunUntilWritten();
+  EXPECT_EQ(fake_.Calls(Method::kInsertAll), 0);
+  EXPECT_EQ(loader_->Stats().records_dropped, 2u);
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+TEST_F(LoaderTest, StopWritesYoungBatchesAndAcks) {
+  options_.ack_interval = absl::Hours(1);
+  Append({Track("y1", "Signed Up", "{}")});
+  MakeLoader();
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_EQ(fake_.Calls(Method::kInsertAll), 0);
+  ASSERT_TRUE(loader_->Stop().ok());
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("y1"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+TEST_F(LoaderTest, StopDrainsBatchesInBackoff) {
+  options_.batch_max_rows = 2;
+  fake_.FailNext(Method::kInsertAll, absl::UnavailableError("backend error"), 1);
+  Append({Track("d1", "Signed Up", "{}"), Track("d2", "Signed Up", "{}"),
+          Track("d3", "Signed Up", "{}"), Track("d4", "Signed Up", "{}")});
+  MakeLoader();
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());  // signed_up fails first
+  EXPECT_TRUE(InsertIds("signed_up").empty());
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("d1", "d2", "d3", "d4"));
+  ASSERT_TRUE(loader_->Stop().ok());
+  EXPECT_THAT(InsertIds("signed_up"), ElementsAre("d1", "d2", "d3", "d4"));
+  EXPECT_THAT(fake_.InsertAllBatchSizes(), ElementsAre(2, 2, 2, 2, 2));
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+TEST_F(LoaderTest, StopReportsAnUndeliverableBatchAndKeepsItInTheSpool) {
+  Append({Track("z1", "Signed Up", "{}")});
+  MakeLoader();
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  fake_.FailNext(Method::kInsertAll, absl::UnavailableError("backend error"), 10);
+  absl::Status s = loader_->Stop();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(UnackedRecords(), 1u);
+}
+
+TEST_F(LoaderTest, ThreadReadsWritesAndStops) {
+  options_.read_wait = absl::Milliseconds(5);
+  Append({Track("r1", "Signed Up", "{}"), Track("r2", "Signed Up", "{}")});
+  MakeLoader();
+  loader_->Start();
+  // The thread runs on real time for its waits; give it a bounded while to read.
+  for (int i = 0; i < 2000 && loader_->Stats().records_read < 2; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_TRUE(loader_->Stop().ok());
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("r1", "r2"));
+  EXPECT_EQ(UnackedRecords(), 0u);
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ Registry::Family* Registry::FindOrAdd(std::string_view name, std::string_view he
 }
 
 Counter& Registry::GetCounter(std::string_view name, std::string_view help, const Labels& labels) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Family* family = FindOrAdd(name, help, Type::kCounter, {});
   if (family == nullptr) return *orphan_counters_.emplace_back(std::make_unique<Counter>());
   auto& slot = family->counters[LabelText(labels)];
@@ -110,7 +110,7 @@ Counter& Registry::GetCounter(std::string_view name, std::string_view help, cons
 }
 
 Gauge& Registry::GetGauge(std::string_view name, std::string_view help, const Labels& labels) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Family* family = FindOrAdd(name, help, Type::kGauge, {});
   if (family == nullptr) return *orphan_gauges_.emplace_back(std::make_unique<Gauge>());
   auto& slot = family->gauges[LabelText(labels)];
@@ -122,7 +122,7 @@ Histogram& Registry::GetHistogram(std::string_view name, std::string_view help,
                                   const Labels& labels, std::vector<double> bounds) {
   std::sort(bounds.begin(), bounds.end());
   bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Family* family = FindOrAdd(name, help, Type::kHistogram, bounds);
   if (family == nullptr) {
     return *orphan_histograms_.emplace_back(std::make_unique<Histogram>(std::move(bounds)));
@@ -133,7 +133,7 @@ Histogram& Registry::GetHistogram(std::string_view name, std::string_view help,
 }
 
 std::string Registry::RenderPrometheus() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   for (const auto& [name, family] : families_) {
     out.append("# HELP ").append(name).push_back(' ');

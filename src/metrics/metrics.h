@@ -8,12 +8,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "absl/synchronization/mutex.h"
 
 namespace opentrack::metrics {
 
@@ -97,14 +96,15 @@ class Registry {
   };
 
   Family* FindOrAdd(std::string_view name, std::string_view help, Type type,
-                    const std::vector<double>& bounds) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                    const std::vector<double>& bounds);  // requires mu_
 
-  mutable absl::Mutex mu_;
-  std::map<std::string, Family, std::less<>> families_ ABSL_GUARDED_BY(mu_);
+  // std::mutex, not absl::Mutex: the distro's abseil is not TSan-instrumented.
+  mutable std::mutex mu_;  // guards everything below
+  std::map<std::string, Family, std::less<>> families_;
   // Metrics handed out on a type clash; kept alive, never rendered.
-  std::vector<std::unique_ptr<Counter>> orphan_counters_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::unique_ptr<Gauge>> orphan_gauges_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::unique_ptr<Histogram>> orphan_histograms_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Counter>> orphan_counters_;
+  std::vector<std::unique_ptr<Gauge>> orphan_gauges_;
+  std::vector<std::unique_ptr<Histogram>> orphan_histograms_;
 };
 
 // Prometheus number text: shortest round-trip form, "+Inf", "-Inf", "NaN".

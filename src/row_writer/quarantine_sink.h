@@ -27,7 +27,8 @@ struct QuarantinedRow {
 class QuarantineSink {
  public:
   virtual ~QuarantineSink() = default;
-  // `source` is the table the rows were meant for.
+  // `source` is the table the rows were meant for; its table_id may be empty
+  // for events that never reached a table (only the dataset is known).
   virtual absl::Status Quarantine(const bigquery::TableRef& source,
                                   std::span<const QuarantinedRow> rows) = 0;
 };

@@ -92,7 +92,9 @@ absl::Status TableQuarantineSink::Quarantine(const bigquery::TableRef& source,
     // One event can be refused by two tables (tracks and its event table)
     // under the same insert id; keep both.
     std::string id = absl::StrCat(source.table_id, "/", row.insert_id);
-    if (row.insert_id.empty() || id.size() > kMaxInsertIdBytes) id = row.insert_id;
+    if (row.insert_id.empty() || source.table_id.empty() || id.size() > kMaxInsertIdBytes) {
+      id = row.insert_id;
+    }
     encoded.push_back({std::move(id), std::move(json)});
   }
   absl::StatusOr<WriteResult> written = writer_.Write(rejected, encoded);

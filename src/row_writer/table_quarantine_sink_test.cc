@@ -77,6 +77,13 @@ TEST_F(TableQuarantineSinkTest, EndToEndWithTheStreamingWriter) {
   ASSERT_EQ(fake_.Rows(rejected_).size(), 1u);
 }
 
+TEST_F(TableQuarantineSinkTest, EventsWithoutATableKeepTheirOwnInsertId) {
+  std::vector<QuarantinedRow> rows = {{"m9", "{}", "invalid_event", "", "no type", std::nullopt}};
+  ASSERT_TRUE(sink_.Quarantine({"p", "d", ""}, rows).ok());
+  ASSERT_EQ(fake_.Rows(rejected_).size(), 1u);
+  EXPECT_EQ(fake_.Rows(rejected_)[0].insert_id, "m9");
+}
+
 TEST_F(TableQuarantineSinkTest, NeverQuarantinesIntoItself) {
   std::vector<QuarantinedRow> rows = {{"m1", "{}", "invalid", "", "x", std::nullopt}};
   auto status = sink_.Quarantine(rejected_, rows);

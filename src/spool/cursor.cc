@@ -1,7 +1,5 @@
 #include "spool/cursor.h"
 
-#include <cstdio>
-
 #include "absl/strings/str_cat.h"
 #include "common/error_code.h"
 #include "spdlog/spdlog.h"
@@ -24,26 +22,6 @@ uint64_t GetLE(std::string_view p, int bytes) {
 }
 
 }  // namespace
-
-std::string LogFileName(uint64_t file_number) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "%06llu.log", static_cast<unsigned long long>(file_number));
-  return name;
-}
-
-bool ParseLogFileName(std::string_view name, uint64_t* file_number) {
-  constexpr std::string_view kSuffix = ".log";
-  if (name.size() < 6 + kSuffix.size() || !name.ends_with(kSuffix)) return false;
-  std::string_view digits = name.substr(0, name.size() - kSuffix.size());
-  if (digits.size() > 19) return false;
-  uint64_t n = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *file_number = n;
-  return n > 0;
-}
 
 std::string EncodeCursor(Position cursor) {
   std::string out(kMagic, 4);

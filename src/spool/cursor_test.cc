@@ -59,6 +59,7 @@ TEST(LogFileNameTest, FormatAndParse) {
   EXPECT_TRUE(ParseLogFileName("12345678.log", &n));
   EXPECT_EQ(n, 12345678u);
   EXPECT_FALSE(ParseLogFileName("42.log", &n));
+  EXPECT_FALSE(ParseLogFileName("0000042.log", &n));
   EXPECT_FALSE(ParseLogFileName("000000.log", &n));
   EXPECT_FALSE(ParseLogFileName("00004a.log", &n));
   EXPECT_FALSE(ParseLogFileName("000042.log.tmp", &n));

@@ -145,11 +145,11 @@ absl::StatusOr<Table> TableManager::EnsureTable(const TableRef& ref,
   return result;
 }
 
-absl::StatusOr<Table> TableManager::ReadTable(const TableRef& ref) {
+absl::StatusOr<Table> TableManager::ReadTable(const TableRef& ref, bool changed) {
   absl::StatusOr<Table> table = client_->GetTable(ref);
   if (!table.ok()) return table;
   absl::MutexLock lock(&mu_);
-  Store(entries_[FormatTableRef(ref)], *table, false);
+  Store(entries_[FormatTableRef(ref)], *table, changed);
   return table;
 }
 
@@ -167,7 +167,8 @@ absl::StatusOr<Table> TableManager::Update(const TableRef& ref, Entry& e,
     if (absl::IsNotFound(read.status())) {
       TakePending(e, &want);  // create with the waiters' columns too
       read = Create(ref, e, want);
-      if (absl::IsAlreadyExists(read.status())) read = ReadTable(ref);  // lost the race
+      // Lost the race to another instance: its table is just as new.
+      if (absl::IsAlreadyExists(read.status())) read = ReadTable(ref, /*changed=*/true);
     }
     if (!read.ok()) return read.status();
     table = *std::move(read);

@@ -122,7 +122,8 @@ class TableManager {
   // rateLimitExceeded.
   template <typename Fn>
   auto Paced(const bigquery::TableRef& ref, Fn fn) -> decltype(fn());
-  absl::StatusOr<bigquery::Table> ReadTable(const bigquery::TableRef& ref);
+  // tables.get, stored in the cache; `changed`: the table is known to be new.
+  absl::StatusOr<bigquery::Table> ReadTable(const bigquery::TableRef& ref, bool changed = false);
 
   bigquery::BigQueryClient* const client_;
   const TableManagerOptions options_;

@@ -264,6 +264,7 @@ TEST_F(TableManagerTest, LosingTheCreateRaceReadsTheWinnersTable) {
   auto table = tm.EnsureTable(ref_, cols);
   ASSERT_TRUE(table.ok()) << table.status();
   EXPECT_EQ(Names(table->schema), (std::vector<std::string>{"id", "other", "total"}));
+  EXPECT_EQ(tm.LastChange(ref_), clock_.Now());
 }
 
 TEST_F(TableManagerTest, ManualModeNamesTheMissingTableAndColumns) {

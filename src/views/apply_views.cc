@@ -14,8 +14,8 @@ namespace {
 constexpr std::string_view kRejectedTable = "_opentrack_rejected";
 
 bool IsDedupCandidate(std::string_view table) {
-  return table != kRejectedTable && !absl::EndsWith(absl::string_view(table.data(), table.size()),
-                                                    "_view");
+  return table != kRejectedTable &&
+         !absl::EndsWith(absl::string_view(table.data(), table.size()), "_view");
 }
 
 // Loads the base tables among the standard ones and `extra`, in that order.
@@ -49,9 +49,9 @@ absl::Status CreateView(bigquery::BigQueryClient& client, const ViewsOptions& op
   request.query = CreateViewStatement(options.project_id, dataset, view, query);
   absl::StatusOr<bigquery::QueryResult> result = client.Query(request);
   if (!result.ok()) {
-    return WithContext(result.status(),
-                       absl::StrCat("views: creating ", QualifiedName(options.project_id, dataset,
-                                                                      view)));
+    return WithContext(
+        result.status(),
+        absl::StrCat("views: creating ", QualifiedName(options.project_id, dataset, view)));
   }
   return absl::OkStatus();
 }
@@ -91,10 +91,9 @@ absl::Status ApplyViews(bigquery::BigQueryClient& client, const ViewsOptions& op
     std::string partition_field;
     if (table.time_partitioning.has_value()) partition_field = table.time_partitioning->field;
     const std::string& name = table.ref.table_id;
-    absl::Status s = CreateView(
-        client, options, options.dataset_id, absl::StrCat(name, "_view"),
-        DedupViewQuery(options.project_id, options.dataset_id, name, options.lookback_days,
-                       partition_field));
+    absl::Status s = CreateView(client, options, options.dataset_id, absl::StrCat(name, "_view"),
+                                DedupViewQuery(options.project_id, options.dataset_id, name,
+                                               options.lookback_days, partition_field));
     if (!s.ok()) return s;
   }
 
@@ -104,16 +103,14 @@ absl::Status ApplyViews(bigquery::BigQueryClient& client, const ViewsOptions& op
   std::vector<std::pair<std::string, std::string>> views;  // name, query
   for (const char* entity : {"users", "accounts"}) {
     if (Has(*tables, entity)) {
-      views.emplace_back(entity,
-                         LatestPerIdQuery(options.project_id, options.dataset_id, entity));
+      views.emplace_back(entity, LatestPerIdQuery(options.project_id, options.dataset_id, entity));
     }
   }
   std::string unified = EventsUnifiedQuery(options.project_id, options.dataset_id, *tables);
   if (!unified.empty()) {
     views.emplace_back("events_unified", std::move(unified));
-    views.emplace_back("session_events",
-                       SessionEventsQuery(options.project_id, analytics,
-                                          options.session_timeout_minutes));
+    views.emplace_back("session_events", SessionEventsQuery(options.project_id, analytics,
+                                                            options.session_timeout_minutes));
   }
   std::string identity = IdentityMapQuery(options.project_id, options.dataset_id, *tables);
   if (!identity.empty()) views.emplace_back("identity_map", std::move(identity));

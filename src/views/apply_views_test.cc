@@ -140,8 +140,7 @@ TEST(ApplyViewsTest, CreatesDedupViewsThenAnalyticsViews) {
   EXPECT_EQ(client.inserted_datasets[0].location, "EU");
   // _opentrack_rejected is never looked up; duplicates are looked up once.
   EXPECT_EQ(std::count(client.looked_up.begin(), client.looked_up.end(), "tracks"), 1);
-  EXPECT_EQ(std::count(client.looked_up.begin(), client.looked_up.end(), "_opentrack_rejected"),
-            0);
+  EXPECT_EQ(std::count(client.looked_up.begin(), client.looked_up.end(), "_opentrack_rejected"), 0);
 }
 
 TEST(ApplyViewsTest, ExistingAnalyticsDatasetIsFineAndNameIsConfigurable) {

@@ -194,8 +194,9 @@ std::string EventsUnifiedQuery(std::string_view project, std::string_view datase
     for (const UnifiedColumn& column : kUnifiedColumns) {
       select.push_back(ColumnExpression(*table, column));
     }
-    branches.push_back(absl::StrCat("SELECT\n  ", absl::StrJoin(select, ",\n  "), "\nFROM ",
-                                    QualifiedName(project, dataset, absl::StrCat(et.table, "_view"))));
+    branches.push_back(
+        absl::StrCat("SELECT\n  ", absl::StrJoin(select, ",\n  "), "\nFROM ",
+                     QualifiedName(project, dataset, absl::StrCat(et.table, "_view"))));
   }
   return absl::StrJoin(branches, "\nUNION ALL\n");
 }

@@ -20,17 +20,18 @@ bigquery::Table MakeTable(std::string name, std::vector<std::pair<std::string, s
 }
 
 TEST(DedupViewQueryTest, MatchesSegmentsPublishedQueryExactly) {
-  EXPECT_EQ(CreateViewStatement("proj", "web", "tracks_view",
-                                DedupViewQuery("proj", "web", "tracks", 60)),
-            "CREATE OR REPLACE VIEW `proj.web.tracks_view` AS\n"
-            "SELECT * EXCEPT (ROW_NUMBER) FROM (\n"
-            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY loaded_at DESC) ROW_NUMBER\n"
-            "  FROM `proj.web.tracks`\n"
-            "  WHERE _PARTITIONTIME BETWEEN\n"
-            "    TIMESTAMP_TRUNC(TIMESTAMP_MICROS(UNIX_MICROS(CURRENT_TIMESTAMP()) - 60 * 60 * 60 * "
-            "24 * 1000000), DAY, 'UTC')\n"
-            "    AND TIMESTAMP_TRUNC(CURRENT_TIMESTAMP(), DAY, 'UTC'))\n"
-            "WHERE ROW_NUMBER = 1");
+  EXPECT_EQ(
+      CreateViewStatement("proj", "web", "tracks_view",
+                          DedupViewQuery("proj", "web", "tracks", 60)),
+      "CREATE OR REPLACE VIEW `proj.web.tracks_view` AS\n"
+      "SELECT * EXCEPT (ROW_NUMBER) FROM (\n"
+      "  SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY loaded_at DESC) ROW_NUMBER\n"
+      "  FROM `proj.web.tracks`\n"
+      "  WHERE _PARTITIONTIME BETWEEN\n"
+      "    TIMESTAMP_TRUNC(TIMESTAMP_MICROS(UNIX_MICROS(CURRENT_TIMESTAMP()) - 60 * 60 * 60 * "
+      "24 * 1000000), DAY, 'UTC')\n"
+      "    AND TIMESTAMP_TRUNC(CURRENT_TIMESTAMP(), DAY, 'UTC'))\n"
+      "WHERE ROW_NUMBER = 1");
 }
 
 TEST(DedupViewQueryTest, LookbackIsConfigurable) {
@@ -91,8 +92,8 @@ TEST(EventsUnifiedQueryTest, MissingColumnsBecomeTypedNulls) {
 }
 
 TEST(EventsUnifiedQueryTest, ColumnOfAnotherTypeIsCastOrNulled) {
-  std::vector<bigquery::Table> tables = {MakeTable(
-      "pages", {{"id", "STRING"}, {"category", "INTEGER"}, {"sent_at", "STRING"}})};
+  std::vector<bigquery::Table> tables = {
+      MakeTable("pages", {{"id", "STRING"}, {"category", "INTEGER"}, {"sent_at", "STRING"}})};
   std::string q = EventsUnifiedQuery("p", "d", tables);
   EXPECT_THAT(q, HasSubstr("CAST(category AS STRING) AS category"));
   EXPECT_THAT(q, HasSubstr("CAST(NULL AS TIMESTAMP) AS sent_at"));
@@ -121,18 +122,19 @@ TEST(EventsUnifiedQueryTest, EveryBranchHasTheSameColumnCount) {
 TEST(SessionEventsQueryTest, SplitsOnTimeoutWithLagAndRunningSum) {
   std::string q = SessionEventsQuery("p", "d_analytics", 30);
   EXPECT_THAT(q, HasSubstr("FROM `p.d_analytics.events_unified`"));
-  EXPECT_THAT(q, HasSubstr("LAG(timestamp) OVER (PARTITION BY session_key ORDER BY timestamp, id)"));
+  EXPECT_THAT(q,
+              HasSubstr("LAG(timestamp) OVER (PARTITION BY session_key ORDER BY timestamp, id)"));
   EXPECT_THAT(q, HasSubstr("TIMESTAMP_DIFF(timestamp, previous_timestamp, SECOND) >= 30 * 60"));
   EXPECT_THAT(q, HasSubstr("SUM(session_start) OVER (PARTITION BY session_key ORDER BY timestamp, "
                            "id) AS session_number"));
-  EXPECT_THAT(q, HasSubstr("CONCAT(session_key, '-', CAST(session_number AS STRING)) AS session_id"));
+  EXPECT_THAT(q,
+              HasSubstr("CONCAT(session_key, '-', CAST(session_number AS STRING)) AS session_id"));
 }
 
 TEST(IdentityMapQueryTest, UsesIdentifiesAndAliasesWhenTheyHaveTheColumns) {
   std::vector<bigquery::Table> tables = {
-      MakeTable("identifies", {{"anonymous_id", "STRING"},
-                               {"user_id", "STRING"},
-                               {"timestamp", "TIMESTAMP"}}),
+      MakeTable("identifies",
+                {{"anonymous_id", "STRING"}, {"user_id", "STRING"}, {"timestamp", "TIMESTAMP"}}),
       MakeTable("aliases", {{"previous_id", "STRING"}, {"timestamp", "TIMESTAMP"}}),
   };
   std::string q = IdentityMapQuery("p", "d", tables);

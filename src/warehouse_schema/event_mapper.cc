@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/time_format.h"
 #include "warehouse_schema/internal/fast_text.h"
+#include "warehouse_schema/internal/fast_time.h"
 #include "warehouse_schema/json_compact.h"
 #include "warehouse_schema/row_encoder.h"
 
@@ -110,9 +111,11 @@ absl::Status ReadTimestamp(const element& v, std::string_view key,
                            std::optional<Timestamp>* out) {
   std::optional<std::string_view> text;
   if (absl::Status s = ReadString(v, key, &text); !s.ok() || !text) return s;
-  const std::optional<absl::Time> t = ParseTimestamp(*text);
-  if (!t) return Invalid(absl::StrCat(Quoted(key), " is not an RFC 3339 timestamp: ", Quoted(*text)));
-  *out = Timestamp{*text, absl::ToUnixMicros(*t)};
+  const std::optional<int64_t> micros = internal::ParseTimestampMicros(*text);
+  if (!micros) {
+    return Invalid(absl::StrCat(Quoted(key), " is not an RFC 3339 timestamp: ", Quoted(*text)));
+  }
+  *out = Timestamp{*text, *micros};
   return absl::OkStatus();
 }
 
@@ -375,9 +378,9 @@ void EventMapper::AddValue(const element& v, uint16_t table_bit, Row* row) {
       break;
     case element_type::STRING: {
       const std::string_view s = v.get_string().value_unsafe();
-      const std::optional<absl::Time> t = ParseTimestamp(s);
-      Cell& c = row->AppendCell(name, hash, t ? ColumnType::kTimestamp : ColumnType::kString);
-      if (t) c.micros = absl::ToUnixMicros(*t);
+      const std::optional<int64_t> micros = internal::ParseTimestampMicros(s);
+      Cell& c = row->AppendCell(name, hash, micros ? ColumnType::kTimestamp : ColumnType::kString);
+      if (micros) c.micros = *micros;
       c.text_offset = static_cast<uint32_t>(row->arena.size());
       c.text_size = static_cast<uint32_t>(s.size());
       row->arena.append(s);

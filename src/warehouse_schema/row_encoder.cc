@@ -4,43 +4,42 @@
 #include <cmath>
 
 #include "common/json_text.h"
-#include "warehouse_schema/internal/fast_text.h"
+#include "warehouse_schema/internal/json_writer.h"
 #include "warehouse_schema/internal/value_router.h"
 
 namespace opentrack::warehouse_schema {
 namespace {
 
-void AppendQuotedInt(int64_t v, std::string* out) {
-  out->push_back('"');
-  AppendJsonInt(out, v);
-  out->push_back('"');
+using internal::JsonWriter;
+
+void QuotedInt(int64_t v, JsonWriter& w) {
+  w.Char('"');
+  w.Int(v);
+  w.Char('"');
 }
 
 // Text of a scalar for a STRING column: the original text where there is one.
-void AppendAsString(const Row& row, const Cell& cell, std::string* out) {
+void WriteAsString(const Row& row, const Cell& cell, JsonWriter& w) {
   switch (cell.type) {
     case ColumnType::kString:
     case ColumnType::kTimestamp:
-      internal::AppendJsonStringFast(out, row.Text(cell));
+      w.String(row.Text(cell));
       return;
     case ColumnType::kInteger:
-      AppendQuotedInt(cell.integer, out);
+      QuotedInt(cell.integer, w);
       return;
     case ColumnType::kBoolean:
-      out->append(cell.boolean ? "\"true\"" : "\"false\"");
+      w.Raw(cell.boolean ? "\"true\"" : "\"false\"");
       return;
-    case ColumnType::kFloat: {
+    case ColumnType::kFloat:
       if (!std::isfinite(cell.floating)) {
-        AppendJsonDouble(out, cell.floating);  // already the quoted "NaN"/"Infinity" form
+        w.Double(cell.floating);  // already the quoted "NaN"/"Infinity" form
         return;
       }
-      char buf[32];
-      const auto r = std::to_chars(buf, buf + sizeof(buf), cell.floating);
-      out->push_back('"');
-      out->append(buf, r.ptr);
-      out->push_back('"');
+      w.Char('"');
+      w.Double(cell.floating);
+      w.Char('"');
       return;
-    }
   }
 }
 
@@ -50,43 +49,39 @@ bool IsCanonicalTimestamp(std::string_view s) {
          s[16] == ':' && s[19] == '.' && s[26] == 'Z';
 }
 
-void AppendValue(const Row& row, const Cell& cell, ColumnType column, std::string* out) {
+void WriteValue(const Row& row, const Cell& cell, ColumnType column, JsonWriter& w) {
   switch (column) {
     case ColumnType::kString:
-      AppendAsString(row, cell, out);
+      WriteAsString(row, cell, w);
       return;
     case ColumnType::kInteger:
-      AppendQuotedInt(cell.type == ColumnType::kFloat ? static_cast<int64_t>(cell.floating)
-                                                      : cell.integer,
-                      out);
+      QuotedInt(cell.type == ColumnType::kFloat ? static_cast<int64_t>(cell.floating) : cell.integer,
+                w);
       return;
     case ColumnType::kFloat:
       if (cell.type == ColumnType::kInteger) {
-        AppendJsonInt(out, cell.integer);
+        w.Int(cell.integer);
       } else {
-        AppendJsonDouble(out, cell.floating);
+        w.Double(cell.floating);
       }
       return;
     case ColumnType::kBoolean:
-      out->append(cell.boolean ? "true" : "false");
+      w.Raw(cell.boolean ? "true" : "false");
       return;
     case ColumnType::kTimestamp: {
       const std::string_view text = row.Text(cell);
-      out->push_back('"');
+      w.Char('"');
       if (IsCanonicalTimestamp(text)) {
-        out->append(text);
+        w.Raw(text);
       } else {
-        AppendTimestampMicrosText(cell.micros, out);
+        std::string formatted;
+        AppendTimestampMicrosText(cell.micros, &formatted);
+        w.Raw(formatted);
       }
-      out->push_back('"');
+      w.Char('"');
       return;
     }
   }
-}
-
-void AppendKey(std::string_view name, std::string* out) {
-  internal::AppendJsonStringFast(out, name);
-  out->push_back(':');
 }
 
 }  // namespace
@@ -130,26 +125,26 @@ void AppendTimestampMicrosText(int64_t micros, std::string* out) {
 void AppendEncodedRow(const Row& row, const SchemaIndex& schema, std::string* out) {
   std::vector<std::string> claims;
   // Names and text, quotes and separators, and up to 28 bytes per number.
-  out->reserve(out->size() + row.arena.size() + row.cells.size() * 32 + 2);
-  out->push_back('{');
+  JsonWriter w(out, row.arena.size() + row.cells.size() * 32 + 2);
+  w.Char('{');
   bool first = true;
   for (const Cell& cell : row.cells) {
-    const std::string_view name = row.Name(cell);
-    std::optional<ColumnType> type = schema.Find(row, cell);
-    std::string_view column = name;
-    internal::Placement p;
-    if (!type || !internal::Accepts(*type, cell)) {
-      p = internal::RouteCell(row, cell, schema, &claims);
-      if (p.kind != internal::Placement::kStore) continue;
-      column = p.column.empty() ? name : std::string_view(p.column);
-      type = p.column_type;
+    const SchemaIndex::Entry* entry = schema.Lookup(row, cell);
+    if (entry != nullptr && internal::Accepts(entry->type, cell)) {  // the common case
+      w.Raw(std::string_view(entry->key).substr(first ? 1 : 0));  // key is ',"name":'
+      first = false;
+      WriteValue(row, cell, entry->type, w);
+      continue;
     }
-    if (!first) out->push_back(',');
+    const internal::Placement p = internal::RouteCell(row, cell, schema, &claims);
+    if (p.kind != internal::Placement::kStore) continue;
+    if (!first) w.Char(',');
     first = false;
-    AppendKey(column, out);
-    AppendValue(row, cell, *type, out);
+    w.String(p.column.empty() ? row.Name(cell) : std::string_view(p.column));
+    w.Char(':');
+    WriteValue(row, cell, p.column_type, w);
   }
-  out->push_back('}');
+  w.Char('}');
 }
 
 std::string EncodeRow(const Row& row, const TableSchema& schema) {
@@ -168,20 +163,17 @@ std::string RowToDebugJson(const Row& row) {
   for (const Cell& cell : row.cells) {
     if (!first) out.push_back(',');
     first = false;
-    AppendKey(row.Name(cell), &out);
-    out.append("{\"type\":\"");
+    AppendJsonString(&out, row.Name(cell));
+    out.append(":{\"type\":\"");
     out.append(BigQueryTypeName(cell.type));
     out.append("\",\"value\":");
-    switch (cell.type) {
-      case ColumnType::kInteger:
-        AppendJsonInt(&out, cell.integer);
-        break;
-      case ColumnType::kFloat:
-        AppendJsonDouble(&out, cell.floating);
-        break;
-      default:
-        AppendValue(row, cell, cell.type, &out);
-        break;
+    {
+      JsonWriter w(&out);
+      if (cell.type == ColumnType::kInteger) {
+        w.Int(cell.integer);
+      } else {
+        WriteValue(row, cell, cell.type, w);
+      }
     }
     out.push_back('}');
   }

@@ -15,6 +15,11 @@ namespace opentrack::warehouse_schema {
 
 class SchemaIndex {
  public:
+  struct Entry {
+    ColumnType type;
+    std::string key;  // separator, name and colon: ,"name":
+  };
+
   SchemaIndex() = default;
   explicit SchemaIndex(const TableSchema& schema);
 
@@ -23,6 +28,11 @@ class SchemaIndex {
   }
   std::optional<ColumnType> Find(const Row& row, const Cell& cell) const {
     return Find(Key{row.Name(cell), cell.name_hash});
+  }
+  // nullptr when the cell's column is not in the schema.
+  const Entry* Lookup(const Row& row, const Cell& cell) const {
+    auto it = types_.find(Key{row.Name(cell), cell.name_hash});
+    return it == types_.end() ? nullptr : &it->second;
   }
   // Adds `name` unless present; true when added.
   bool Add(std::string_view name, ColumnType type);
@@ -52,10 +62,10 @@ class SchemaIndex {
   std::optional<ColumnType> Find(const Key& key) const {
     auto it = types_.find(key);
     if (it == types_.end()) return std::nullopt;
-    return it->second;
+    return it->second.type;
   }
 
-  absl::flat_hash_map<std::string, ColumnType, Hash, Eq> types_;
+  absl::flat_hash_map<std::string, Entry, Hash, Eq> types_;
 };
 
 }  // namespace opentrack::warehouse_schema

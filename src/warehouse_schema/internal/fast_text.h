@@ -28,26 +28,42 @@ inline bool PlainJsonByte(char c) {
   return b >= 0x20 && b < 0x80 && c != '"' && c != '\\';
 }
 
-// Same output as opentrack::AppendJsonString; plain ASCII is copied in bulk.
+// Same output as opentrack::AppendJsonString: plain ASCII is copied in bulk,
+// quotes and backslashes escaped inline; control and non-ASCII bytes (rare in
+// events, and needing UTF-8 checks) hand the rest of the string to it.
 inline void AppendJsonStringFast(std::string* out, std::string_view s) {
+  out->push_back('"');
+  size_t run = 0;  // start of the plain run not yet copied
   size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    if (!PlainJsonWord(w)) break;
-  }
-  for (; i < s.size(); ++i) {
-    if (!PlainJsonByte(s[i])) {
-      AppendJsonString(out, s);  // escapes and UTF-8 checks
-      return;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (PlainJsonWord(w)) {
+        i += 8;
+        continue;
+      }
     }
+    const char c = s[i];
+    if (PlainJsonByte(c)) {
+      ++i;
+      continue;
+    }
+    out->append(s.data() + run, i - run);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+      run = ++i;
+      continue;
+    }
+    // The rest goes through the careful writer, which adds its own opening quote.
+    const size_t quote = out->size();
+    AppendJsonString(out, s.substr(i));
+    out->erase(quote, 1);
+    return;
   }
-  const size_t n = out->size();
-  out->resize(n + s.size() + 2);
-  char* p = out->data() + n;
-  p[0] = '"';
-  std::memcpy(p + 1, s.data(), s.size());
-  p[s.size() + 1] = '"';
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
 }
 
 // A fast 32-bit hash of a column name (not stable across versions: never

@@ -21,7 +21,7 @@ using ::testing::HasSubstr;
 // Verifies what Google's token endpoint verifies and hands out counted tokens.
 class FakeGoogle {
  public:
-  explicit FakeGoogle(Clock* clock) : key_(testing::MakeTestKey()), clock_(clock) {
+  explicit FakeGoogle(Clock* clock) : key_(test_keys::MakeTestKey()), clock_(clock) {
     auto server = http::Server::Start(
         {}, [this](http::Request r, http::Responder respond) { respond(Handle(r)); });
     EXPECT_TRUE(server.ok()) << server.status();
@@ -30,7 +30,7 @@ class FakeGoogle {
 
   std::string host() const { return "127.0.0.1:" + std::to_string(server_->port()); }
   std::string token_uri() const { return "http://" + host() + "/token"; }
-  const testing::TestKey& key() const { return key_; }
+  const test_keys::TestKey& key() const { return key_; }
   std::string last_error() {
     absl::MutexLock lock(&mu_);
     return last_error_;
@@ -66,7 +66,7 @@ class FakeGoogle {
     if (r.path != "/token" || r.method != "POST") return http::Response::Text(404, "not found");
     if (r.Header("Content-Type") != "application/x-www-form-urlencoded")
       return Fail("content type");
-    auto form = testing::ParseForm(r.body);
+    auto form = test_keys::ParseForm(r.body);
     if (form["grant_type"] == "refresh_token") {
       if (form["client_id"] != "cid" || form["client_secret"] != "sec" ||
           form["refresh_token"] != "rt") {
@@ -75,7 +75,7 @@ class FakeGoogle {
       return Token("user-");
     }
     if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer") return Fail("grant");
-    auto jwt = testing::VerifyJwt(form["assertion"], key_.public_pem);
+    auto jwt = test_keys::VerifyJwt(form["assertion"], key_.public_pem);
     if (!jwt.ok()) return Fail("signature");
     simdjson::dom::parser parser;
     simdjson::dom::element claims;
@@ -94,7 +94,7 @@ class FakeGoogle {
     return Token("sa-");
   }
 
-  testing::TestKey key_;
+  test_keys::TestKey key_;
   Clock* clock_;
   std::unique_ptr<http::Server> server_;
   absl::Mutex mu_;
@@ -119,7 +119,7 @@ class CredentialsServerTest : public ::testing::Test {
 
 TEST_F(CredentialsServerTest, ServiceAccountJwtVerifiedByEndpoint) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(google_.key(), google_.token_uri());
+  config.credentials_json = test_keys::ServiceAccountJson(google_.key(), google_.token_uri());
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok()) << credentials.status();
   auto header = (*credentials)->AuthorizationHeader();
@@ -132,8 +132,8 @@ TEST_F(CredentialsServerTest, ServiceAccountJwtVerifiedByEndpoint) {
 
 TEST_F(CredentialsServerTest, WrongKeyIsRejectedByEndpoint) {
   CredentialsConfig config = Config();
-  testing::TestKey other = testing::MakeTestKey();
-  config.credentials_json = testing::ServiceAccountJson(other, google_.token_uri());
+  test_keys::TestKey other = test_keys::MakeTestKey();
+  config.credentials_json = test_keys::ServiceAccountJson(other, google_.token_uri());
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok());
   auto header = (*credentials)->AuthorizationHeader();

@@ -34,8 +34,8 @@ std::string TokenJson(const std::string& token, int expires_in = 3600) {
          R"(,"token_type":"Bearer"})";
 }
 
-const testing::TestKey& Key() {
-  static const testing::TestKey* key = new testing::TestKey(testing::MakeTestKey());
+const test_keys::TestKey& Key() {
+  static const test_keys::TestKey* key = new test_keys::TestKey(test_keys::MakeTestKey());
   return *key;
 }
 
@@ -61,7 +61,7 @@ class CredentialsTest : public ::testing::Test {
 
 TEST_F(CredentialsTest, ServiceAccountSignsJwtAndExchangesIt) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(Key(), kTokenUri);
+  config.credentials_json = test_keys::ServiceAccountJson(Key(), kTokenUri);
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok()) << credentials.status();
   http_->Push(200, TokenJson("ya29.token"));
@@ -77,9 +77,9 @@ TEST_F(CredentialsTest, ServiceAccountSignsJwtAndExchangesIt) {
   EXPECT_THAT(requests[0].body,
               ::testing::StartsWith(
                   "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion="));
-  auto form = testing::ParseForm(requests[0].body);
+  auto form = test_keys::ParseForm(requests[0].body);
   EXPECT_EQ(form["grant_type"], "urn:ietf:params:oauth:grant-type:jwt-bearer");
-  auto jwt = testing::VerifyJwt(form["assertion"], Key().public_pem);
+  auto jwt = test_keys::VerifyJwt(form["assertion"], Key().public_pem);
   ASSERT_TRUE(jwt.ok()) << jwt.status();
   EXPECT_EQ(jwt->header_json, R"({"alg":"RS256","typ":"JWT","kid":"kid-1"})");
   int64_t iat = absl::ToUnixSeconds(clock_.Now());
@@ -92,7 +92,7 @@ TEST_F(CredentialsTest, ServiceAccountSignsJwtAndExchangesIt) {
 
 TEST_F(CredentialsTest, TokenIsCachedUntilFiveMinutesRemain) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(Key(), kTokenUri);
+  config.credentials_json = test_keys::ServiceAccountJson(Key(), kTokenUri);
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok());
   http_->Push(200, TokenJson("first"));
@@ -108,7 +108,7 @@ TEST_F(CredentialsTest, TokenIsCachedUntilFiveMinutesRemain) {
 
 TEST_F(CredentialsTest, InvalidateForcesRefresh) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(Key(), kTokenUri);
+  config.credentials_json = test_keys::ServiceAccountJson(Key(), kTokenUri);
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok());
   http_->Push(200, TokenJson("first"));
@@ -120,7 +120,7 @@ TEST_F(CredentialsTest, InvalidateForcesRefresh) {
 
 TEST_F(CredentialsTest, ConcurrentCallersShareOneRefresh) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(Key(), kTokenUri);
+  config.credentials_json = test_keys::ServiceAccountJson(Key(), kTokenUri);
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok());
   std::atomic<int> fetches{0};
@@ -143,7 +143,7 @@ TEST_F(CredentialsTest, ConcurrentCallersShareOneRefresh) {
 
 TEST_F(CredentialsTest, TokenEndpointErrorIsUnauthenticatedWithOAuthCode) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(Key(), kTokenUri);
+  config.credentials_json = test_keys::ServiceAccountJson(Key(), kTokenUri);
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok());
   http_->Push(400, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})");
@@ -156,7 +156,7 @@ TEST_F(CredentialsTest, TokenEndpointErrorIsUnauthenticatedWithOAuthCode) {
 
 TEST_F(CredentialsTest, TokenResponseWithoutAccessTokenIsAnError) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(Key(), kTokenUri);
+  config.credentials_json = test_keys::ServiceAccountJson(Key(), kTokenUri);
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok());
   http_->Push(200, R"({"expires_in":3600,"token_type":"Bearer"})");
@@ -167,7 +167,7 @@ TEST_F(CredentialsTest, TokenResponseWithoutAccessTokenIsAnError) {
 
 TEST_F(CredentialsTest, TokenUriOverrideWins) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(Key(), kTokenUri);
+  config.credentials_json = test_keys::ServiceAccountJson(Key(), kTokenUri);
   config.token_uri_override = "http://127.0.0.1:1/token";
   auto credentials = DefaultCredentials(config);
   ASSERT_TRUE(credentials.ok());
@@ -234,7 +234,7 @@ TEST_F(CredentialsTest, ProbeWithoutFlavorHeaderIsRejected) {
 
 TEST_F(CredentialsTest, InlineJsonBeatsFile) {
   CredentialsConfig config = Config();
-  config.credentials_json = testing::ServiceAccountJson(Key(), kTokenUri);
+  config.credentials_json = test_keys::ServiceAccountJson(Key(), kTokenUri);
   config.credentials_file = "/nonexistent/key.json";
   EXPECT_TRUE(DefaultCredentials(config).ok());
 }
@@ -291,7 +291,7 @@ TEST_F(CredentialsTest, GcloudWellKnownFileFromConfigDirAndHome) {
       std::string(kTokenUri) + "\"}";
   WriteTempFile("gcloud-cfg/application_default_credentials.json", user);
   WriteTempFile("home-x/.config/gcloud/application_default_credentials.json",
-                testing::ServiceAccountJson(Key(), "https://home.test/token"));
+                test_keys::ServiceAccountJson(Key(), "https://home.test/token"));
 
   CredentialsConfig config = Config();
   config.gcloud_config_dir = dir;

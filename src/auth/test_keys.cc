@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "common/json_text.h"
 
-namespace opentrack::auth::testing {
+namespace opentrack::auth::test_keys {
 namespace {
 
 std::string BioToString(BIO* bio) {
@@ -102,4 +102,4 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
   return form;
 }
 
-}  // namespace opentrack::auth::testing
+}  // namespace opentrack::auth::test_keys

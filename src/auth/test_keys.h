@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace opentrack::auth::testing {
+namespace opentrack::auth::test_keys {
 
 // A fresh 2048-bit RSA key; PEM of the private key and of the public key.
 struct TestKey {
@@ -31,6 +31,6 @@ absl::StatusOr<VerifiedJwt> VerifyJwt(std::string_view jwt, const std::string& p
 // Decodes an application/x-www-form-urlencoded body.
 std::map<std::string, std::string> ParseForm(std::string_view body);
 
-}  // namespace opentrack::auth::testing
+}  // namespace opentrack::auth::test_keys
 
 #endif  // OPENTRACK_AUTH_TEST_KEYS_H_

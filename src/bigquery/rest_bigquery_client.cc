@@ -57,7 +57,7 @@ absl::StatusOr<HttpResponse> RestBigQueryClient::Send(Call call, bool allow_308)
   request.method = std::move(call.method);
   request.url = std::move(call.url);
   request.body = std::move(call.body);  // uploads can be large: never copied
-  request.timeout = options_.request_timeout;
+  request.timeout = call.timeout > absl::ZeroDuration() ? call.timeout : options_.request_timeout;
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<std::string> authorization = credentials_->AuthorizationHeader();
     if (!authorization.ok()) return WithContext(authorization.status(), call.what);
@@ -158,11 +158,15 @@ absl::StatusOr<QueryResult> RestBigQueryClient::Query(const QueryRequest& reques
   const std::string request_id = request.request_id.empty() ? NewUuid() : request.request_id;
   const std::string queries_url =
       Cat(options_.api_base, "/projects/", UrlEncode(request.project_id), "/queries");
+  // The server may hold the call for timeoutMs before answering.
+  const absl::Duration query_timeout =
+      absl::Milliseconds(request.timeout_ms) + options_.request_timeout;
   auto response = Send({"POST",
                         queries_url,
                         rest_internal::QueryJson(request, request_id),
                         {{"Content-Type", kJsonType}},
-                        Cat("jobs.query in ", request.project_id)});
+                        Cat("jobs.query in ", request.project_id),
+                        query_timeout});
   if (!response.ok()) return response.status();
   auto page = rest_internal::ParseQueryPage(response->body);
   if (!page.ok()) return page.status();
@@ -187,14 +191,15 @@ absl::StatusOr<QueryResult> RestBigQueryClient::Query(const QueryRequest& reques
       clock_->SleepFor(delay);
       delay = std::min(delay * 2, options_.job_poll_max);
     }
-    if (page->job_id.empty())
+    if (page->job_id.empty()) {
       return absl::InternalError("jobs.query answered without jobReference");
+    }
     std::string url =
         Cat(queries_url, "/", UrlEncode(result.job_id), "?timeoutMs=", request.timeout_ms);
     if (!location.empty()) url += Cat("&location=", UrlEncode(location));
     if (page->job_complete) url += Cat("&pageToken=", UrlEncode(page->page_token));
     std::string job_id = result.job_id;
-    response = Send({"GET", url, "", {}, Cat("jobs.getQueryResults ", job_id)});
+    response = Send({"GET", url, "", {}, Cat("jobs.getQueryResults ", job_id), query_timeout});
     if (!response.ok()) return response.status();
     page = rest_internal::ParseQueryPage(response->body);
     if (!page.ok()) return page.status();
@@ -262,7 +267,8 @@ absl::StatusOr<Job> RestBigQueryClient::UploadMultipart(const LoadJobRequest& re
                 "/jobs?uploadType=multipart"),
             std::move(body),
             {{"Content-Type", Cat("multipart/related; boundary=", boundary)}},
-            Cat("jobs.insert ", job_id, " (load into ", request.destination.ToString(), ")")});
+            Cat("jobs.insert ", job_id, " (load into ", request.destination.ToString(), ")"),
+            options_.upload_timeout});
   if (!response.ok()) return response.status();
   return rest_internal::ParseJob(response->body);
 }
@@ -294,7 +300,8 @@ absl::StatusOr<Job> RestBigQueryClient::UploadResumable(const LoadJobRequest& re
              session_url,
              std::string(ndjson.substr(offset, end - offset)),
              {{"Content-Range", Cat("bytes ", offset, "-", end - 1, "/", total)}},
-             what};
+             what,
+             options_.upload_timeout};
     auto response = Send(std::move(put), /*allow_308=*/true);
     if (!response.ok()) {
       if (!IsTransient(response.status()) || resumes >= options_.max_upload_resumes) {

@@ -27,6 +27,8 @@ struct RestOptions {
   std::string upload_base = kDefaultUploadBase;
   std::string user_agent = "opentrack-bq/0.1";
   absl::Duration request_timeout = absl::Seconds(60);
+  // For each upload request (a whole multipart body or one resumable chunk).
+  absl::Duration upload_timeout = absl::Minutes(10);
   // Uploads below this use uploadType=multipart, others resumable (spec 10.15).
   size_t multipart_limit = 5 << 20;
   // Resumable chunk size; a multiple of 256 KiB as Google requires.
@@ -73,7 +75,8 @@ class RestBigQueryClient final : public BigQueryClient {
     std::string url;
     std::string body;
     http_client::Headers headers;
-    std::string what;  // e.g. "tables.get p:d.t", prefixes errors
+    std::string what;                               // e.g. "tables.get p:d.t", prefixes errors
+    absl::Duration timeout = absl::ZeroDuration();  // zero: request_timeout
   };
   // Sends with auth; on 401 invalidates the token and retries once. Non-2xx
   // answers (other than 308 when `allow_308`) become errors via MapHttpError.

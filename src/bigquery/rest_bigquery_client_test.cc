@@ -273,6 +273,7 @@ TEST_F(RestBigQueryClientTest, QueryCompleteAtOnce) {
   EXPECT_EQ(request.body,
             R"({"query":"SELECT n, s FROM d.t","useLegacySql":false,"requestId":"req-1",)"
             R"("location":"EU","timeoutMs":5000})");
+  EXPECT_EQ(request.timeout, absl::Seconds(65));  // timeoutMs + request_timeout
   EXPECT_EQ(result->job_id, "job1");
   ASSERT_EQ(result->schema.size(), 2u);
   EXPECT_EQ(result->schema[0].name, "n");
@@ -403,7 +404,9 @@ TEST_F(RestBigQueryClientTest, LoadJobMultipartThenPolls) {
                                   kLoadJobJson + "\r\n--" + boundary +
                                   "\r\nContent-Type: application/octet-stream\r\n\r\n" + ndjson +
                                   "\r\n--" + boundary + "--\r\n");
+  EXPECT_EQ(requests[0].timeout, absl::Minutes(10));  // upload_timeout
   EXPECT_EQ(requests[1].url, "https://bq.test/bigquery/v2/projects/p/jobs/load_1?location=US");
+  EXPECT_EQ(requests[1].timeout, absl::Seconds(60));  // request_timeout
   EXPECT_EQ(clock_.TotalSlept(), absl::Seconds(3));
 }
 

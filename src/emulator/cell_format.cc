@@ -81,7 +81,12 @@ std::string JavaDoubleString(double v) {
   if (v == 0) return "0.0";
   const double a = std::fabs(v);
   if (a >= 1e-3 && a < 1e7) {
-    std::string s = ShortestDouble(v);
+    char buf[64];
+    for (int p = 0; p <= 20; ++p) {
+      std::snprintf(buf, sizeof(buf), "%.*f", p, v);
+      if (std::strtod(buf, nullptr) == v) break;
+    }
+    std::string s = buf;
     if (s.find('.') == std::string::npos) s += ".0";
     return s;
   }
@@ -130,7 +135,7 @@ Json Cell(const Field& field, const SqlValue& value, CellOptions options) {
     text = absl::StrCat(value.i);
   } else if (value.kind == SqlValue::Kind::kReal) {
     text = field.type == "INTEGER" ? absl::StrCat(static_cast<int64_t>(value.d))
-                                   : ShortestDouble(value.d);
+                                   : JavaDoubleString(value.d);
   } else {
     text = value.s;
   }

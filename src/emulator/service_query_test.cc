@@ -200,5 +200,112 @@ TEST_F(QueryTest, CreateTableAndDrop) {
   EXPECT_EQ(Query("DROP VIEW IF EXISTS `p.d.made`").status, 200);
 }
 
+TEST_F(QueryTest, ArrayAggLastValueIdiom) {
+  EXPECT_EQ(
+      QueryRows("SELECT user_id, ARRAY_AGG(event ORDER BY received_at DESC LIMIT 1)[OFFSET(0)] "
+                "AS last_event, ARRAY_AGG(id IGNORE NULLS ORDER BY received_at LIMIT 1)"
+                "[SAFE_OFFSET(0)] AS first_id FROM `p.d.tracks` GROUP BY user_id "
+                "ORDER BY user_id"),
+      (Rows{{"u1", "buy", "1"}, {"u2", "signup", "3"}}));
+  Reply typed = Query(
+      "SELECT ARRAY_AGG(received_at ORDER BY id DESC LIMIT 1)[OFFSET(0)] AS last_at FROM "
+      "`p.d.tracks`");
+  EXPECT_EQ(ColumnType(typed, 0), "TIMESTAMP");
+  Reply other = Query("SELECT ARRAY_AGG(id) AS ids FROM `p.d.tracks`");
+  EXPECT_EQ(other.status, 400);
+  EXPECT_EQ(other.Reason(), "invalidQuery");
+}
+
+}  // namespace
+}  // namespace opentrack::emulator::testing
+
+namespace opentrack::emulator::testing {
+namespace {
+
+// The shapes of the collector's analytics views (dedup, latest-per-id,
+// sessions) run unchanged.
+class ViewShapesTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    CreateDataset("d");
+    CreateTable(
+        "d", "tracks",
+        R"([{"name":"id","type":"STRING"},{"name":"anonymous_id","type":"STRING"},)"
+        R"({"name":"user_id","type":"STRING"},{"name":"timestamp","type":"TIMESTAMP"},)"
+        R"({"name":"received_at","type":"TIMESTAMP"},{"name":"loaded_at","type":"TIMESTAMP"}])");
+    ASSERT_EQ(
+        InsertAll(
+            "d", "tracks",
+            R"({"rows":[)"
+            R"({"json":{"id":"e1","anonymous_id":"a1","timestamp":"2024-01-01T00:00:00Z","received_at":"2024-01-01T00:00:00Z","loaded_at":"2024-01-01T00:00:01Z"}},)"
+            R"({"json":{"id":"e1","anonymous_id":"a1","timestamp":"2024-01-01T00:00:00Z","received_at":"2024-01-01T00:00:00Z","loaded_at":"2024-01-01T00:00:02Z"}},)"
+            R"({"json":{"id":"e2","anonymous_id":"a1","timestamp":"2024-01-01T00:10:00Z","received_at":"2024-01-01T00:10:00Z","loaded_at":"2024-01-01T00:10:01Z"}},)"
+            R"({"json":{"id":"e3","anonymous_id":"a1","timestamp":"2024-01-01T02:00:00Z","received_at":"2024-01-01T02:00:00Z","loaded_at":"2024-01-01T02:00:01Z"}}]})")
+            .body,
+        R"({"kind":"bigquery#tableDataInsertAllResponse"})");
+  }
+};
+
+TEST_F(ViewShapesTest, DedupLatestAndSessions) {
+  ASSERT_EQ(Query(R"sql(CREATE OR REPLACE VIEW `p.d.tracks_view` AS
+SELECT * EXCEPT (ROW_NUMBER) FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY loaded_at DESC) ROW_NUMBER
+  FROM `p.d.tracks`
+  WHERE _PARTITIONTIME BETWEEN
+    TIMESTAMP_TRUNC(TIMESTAMP_MICROS(UNIX_MICROS(CURRENT_TIMESTAMP()) - 7 * 60 * 60 * 24 * 1000000), DAY, 'UTC')
+    AND TIMESTAMP_TRUNC(CURRENT_TIMESTAMP(), DAY, 'UTC'))
+WHERE ROW_NUMBER = 1)sql")
+                .status,
+            200);
+  Reply dedup = Query("SELECT id, loaded_at FROM `p.d.tracks_view` ORDER BY id");
+  EXPECT_EQ(dedup.json.Find("rows")->Dump(),
+            R"([{"f":[{"v":"e1"},{"v":"1.704067202E9"}]},{"f":[{"v":"e2"},{"v":"1.704067801E9"}]},)"
+            R"({"f":[{"v":"e3"},{"v":"1.704074401E9"}]}])");
+  EXPECT_EQ(dedup.json.Find("schema")->Find("fields")->items()[1].GetString("type"), "TIMESTAMP");
+  EXPECT_EQ(QueryRows(R"sql(SELECT * EXCEPT (_latest_rank) FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY received_at DESC, loaded_at DESC) AS _latest_rank
+  FROM `p.d.tracks`)
+WHERE _latest_rank = 1 ORDER BY id)sql")
+                .size(),
+            3u);
+  Reply sessions = Query(R"sql(WITH keyed AS (
+  SELECT *, COALESCE(anonymous_id, user_id) AS session_key
+  FROM `p.d.tracks_view`
+  WHERE COALESCE(anonymous_id, user_id) IS NOT NULL AND timestamp IS NOT NULL
+),
+with_previous AS (
+  SELECT *, LAG(timestamp) OVER (PARTITION BY session_key ORDER BY timestamp, id) AS previous_timestamp
+  FROM keyed
+),
+marked AS (
+  SELECT *,
+    IF(previous_timestamp IS NULL
+       OR TIMESTAMP_DIFF(timestamp, previous_timestamp, SECOND) >= 30 * 60, 1, 0) AS session_start
+  FROM with_previous
+),
+numbered AS (
+  SELECT *, SUM(session_start) OVER (PARTITION BY session_key ORDER BY timestamp, id) AS session_number
+  FROM marked
+)
+SELECT * EXCEPT (previous_timestamp, session_start),
+  CONCAT(session_key, '-', CAST(session_number AS STRING)) AS session_id
+FROM numbered)sql");
+  ASSERT_EQ(sessions.status, 200) << sessions.body;
+  std::vector<std::string> names;
+  for (const Json& f : sessions.json.Find("schema")->Find("fields")->items()) {
+    names.push_back(f.GetString("name") + ":" + f.GetString("type"));
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre("id:STRING", "anonymous_id:STRING", "user_id:STRING",
+                                            "timestamp:TIMESTAMP", "received_at:TIMESTAMP",
+                                            "loaded_at:TIMESTAMP", "session_key:STRING",
+                                            "session_number:INTEGER", "session_id:STRING"));
+  std::vector<std::string> ids;
+  for (const Json& row : sessions.json.Find("rows")->items()) {
+    ids.push_back(row.Find("f")->items().back().GetString("v"));
+  }
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("a1-1", "a1-1", "a1-2"));
+}
+
 }  // namespace
 }  // namespace opentrack::emulator::testing

@@ -193,6 +193,65 @@ void FormatTimestamp(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
+// ot_arg_max(value, key): the value of the row with the largest key (ties:
+// first seen); the translation of ARRAY_AGG(value ORDER BY key DESC LIMIT 1)[OFFSET(0)].
+// As in GoogleSQL, NULL keys sort first ascending and last descending.
+struct ArgBest {
+  bool seen;
+  sqlite3_value* key;
+  sqlite3_value* value;
+};
+
+// SQLite's ordering of non-NULL values: numbers < text < blobs.
+int CompareValues(sqlite3_value* a, sqlite3_value* b) {
+  auto rank = [](int type) {
+    return type == SQLITE_INTEGER || type == SQLITE_FLOAT ? 1 : type == SQLITE_TEXT ? 2 : 3;
+  };
+  const int ta = sqlite3_value_type(a), tb = sqlite3_value_type(b);
+  if (rank(ta) != rank(tb)) return rank(ta) < rank(tb) ? -1 : 1;
+  if (rank(ta) == 1) {
+    if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER) {
+      const int64_t x = sqlite3_value_int64(a), y = sqlite3_value_int64(b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    const double x = sqlite3_value_double(a), y = sqlite3_value_double(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const std::string x = ArgText(a), y = ArgText(b);
+  return x.compare(y);
+}
+
+template <bool kMax, bool kSkipNulls>
+void ArgBestStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (kSkipNulls && sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+  auto* best = static_cast<ArgBest*>(sqlite3_aggregate_context(ctx, sizeof(ArgBest)));
+  if (best == nullptr) return sqlite3_result_error_nomem(ctx);
+  bool take = !best->seen;
+  if (!take) {
+    const bool new_null = sqlite3_value_type(argv[1]) == SQLITE_NULL;
+    const bool old_null = sqlite3_value_type(best->key) == SQLITE_NULL;
+    if (kMax) {
+      take = !new_null && (old_null || CompareValues(argv[1], best->key) > 0);
+    } else {
+      take = !old_null && (new_null || CompareValues(argv[1], best->key) < 0);
+    }
+  }
+  if (!take) return;
+  sqlite3_value_free(best->key);
+  sqlite3_value_free(best->value);
+  best->seen = true;
+  best->key = sqlite3_value_dup(argv[1]);
+  best->value = sqlite3_value_dup(argv[0]);
+}
+
+void ArgBestFinal(sqlite3_context* ctx) {
+  auto* best = static_cast<ArgBest*>(sqlite3_aggregate_context(ctx, 0));
+  if (best == nullptr || best->value == nullptr) return sqlite3_result_null(ctx);
+  sqlite3_result_value(ctx, best->value);
+  sqlite3_value_free(best->key);
+  sqlite3_value_free(best->value);
+}
+
 }  // namespace
 
 void RegisterSqlFunctions(SqliteDb* db, std::function<int64_t()> now) {
@@ -217,6 +276,20 @@ void RegisterSqlFunctions(SqliteDb* db, std::function<int64_t()> now) {
       {"ot_uuid", 0, Uuid},
       {"ot_format_timestamp", 2, FormatTimestamp},
   };
+  struct Agg {
+    const char* name;
+    void (*step)(sqlite3_context*, int, sqlite3_value**);
+  };
+  static constexpr Agg kAggs[] = {
+      {"ot_arg_max", ArgBestStep<true, false>},
+      {"ot_arg_min", ArgBestStep<false, false>},
+      {"ot_arg_max_nn", ArgBestStep<true, true>},
+      {"ot_arg_min_nn", ArgBestStep<false, true>},
+  };
+  for (const Agg& agg : kAggs) {
+    sqlite3_create_function_v2(db->raw(), agg.name, 2, SQLITE_UTF8, nullptr, nullptr, agg.step,
+                               ArgBestFinal, nullptr);
+  }
   for (const Fn& fn : kFns) {
     const int flags = fn.impl == Uuid ? SQLITE_UTF8 : SQLITE_UTF8 | SQLITE_DETERMINISTIC;
     sqlite3_create_function_v2(db->raw(), fn.name, fn.args, flags, nullptr, fn.impl, nullptr,

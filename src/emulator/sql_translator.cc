@@ -139,8 +139,7 @@ class Translator {
         if (tok.text == ";") return std::string();
         if (tok.text == "[") {
           return InvalidQuery(
-              "Array subscripts (e.g. ARRAY_AGG(...)[OFFSET(0)]) are not supported by the "
-              "emulator; use a window function");
+              "Array subscripts are supported only on ARRAY_AGG(x ORDER BY k LIMIT 1)");
         }
         return tok.text;
       case Token::Kind::kIdent:
@@ -364,6 +363,7 @@ class Translator {
       const std::string unit = Upper(t_[ranges[unit_index].first].text);
       return absl::StrCat("ot_", Lower(name), "(", absl::StrJoin(args, ", "), ", '", unit, "')");
     }
+    if (name == "ARRAY_AGG") return TranslateLastValue(open, close, i, e);
     auto args = Args(open + 1, close);
     if (!args.ok()) return args.status();
     const std::vector<std::string>& a = *args;
@@ -389,9 +389,8 @@ class Translator {
     if (name == "UNIX_SECONDS") return "((" + a[0] + ") / 1000000)";
     if (name == "DIV") return "((" + a[0] + ") / (" + a[1] + "))";
     if (name == "MOD") return "((" + a[0] + ") % (" + a[1] + "))";
-    if (name == "ARRAY_AGG" || name == "ARRAY" || name == "UNNEST" || name == "STRUCT" ||
-        name == "REGEXP_CONTAINS" || name == "REGEXP_EXTRACT" || name == "JSON_EXTRACT" ||
-        name == "JSON_VALUE") {
+    if (name == "ARRAY" || name == "UNNEST" || name == "STRUCT" || name == "REGEXP_CONTAINS" ||
+        name == "REGEXP_EXTRACT" || name == "JSON_EXTRACT" || name == "JSON_VALUE") {
       return InvalidQuery(absl::StrCat("Function ", name, " is not supported by the emulator"));
     }
     static const absl::flat_hash_map<std::string, std::string> kRenames = {
@@ -418,6 +417,58 @@ class Translator {
     std::string joined = absl::StrJoin(a, ", ");
     // COUNT(*) and COUNT(DISTINCT x) pass through: Args keeps the tokens.
     return absl::StrCat(fn, "(", joined, ")");
+  }
+
+  // The last-value idiom `ARRAY_AGG(x [IGNORE NULLS] ORDER BY k [DESC] LIMIT 1)[OFFSET(0)]`
+  // becomes the ot_arg_min/ot_arg_max aggregates; other ARRAY_AGG forms are
+  // not supported (no ARRAY type here).
+  absl::StatusOr<std::string> TranslateLastValue(size_t open, size_t close, size_t* i, size_t e) {
+    auto unsupported = [] {
+      return InvalidQuery(
+          "ARRAY_AGG is supported only as ARRAY_AGG(x ORDER BY k [ASC|DESC] LIMIT 1)[OFFSET(0)]");
+    };
+    size_t order = close;
+    for (size_t k = open + 1; k < close; ++k) {
+      if (t_[k].IsSymbol("(")) {
+        k = MatchParen(t_, k);
+      } else if (t_[k].Is("ORDER") && k + 1 < close && t_[k + 1].Is("BY")) {
+        order = k;
+        break;
+      }
+    }
+    size_t expr_end = order;
+    bool ignore_nulls = false;
+    if (expr_end >= open + 3 && t_[expr_end - 2].Is("IGNORE") && t_[expr_end - 1].Is("NULLS")) {
+      ignore_nulls = true;
+      expr_end -= 2;
+    }
+    if (order == close || close < order + 5 || !t_[close - 2].Is("LIMIT") ||
+        t_[close - 1].text != "1") {
+      return unsupported();
+    }
+    size_t key_end = close - 2;
+    bool desc = false;
+    if (t_[key_end - 1].Is("DESC") || t_[key_end - 1].Is("ASC")) {
+      desc = t_[key_end - 1].Is("DESC");
+      --key_end;
+    }
+    // [OFFSET(0)] | [SAFE_OFFSET(0)] | [ORDINAL(1)] | [SAFE_ORDINAL(1)]
+    const size_t b = close + 1;
+    if (b + 5 >= e || !t_[b].IsSymbol("[") || !t_[b + 2].IsSymbol("(") ||
+        !t_[b + 4].IsSymbol(")") || !t_[b + 5].IsSymbol("]")) {
+      return unsupported();
+    }
+    const std::string accessor = Upper(t_[b + 1].text);
+    const bool ordinal = accessor == "ORDINAL" || accessor == "SAFE_ORDINAL";
+    if (!ordinal && accessor != "OFFSET" && accessor != "SAFE_OFFSET") return unsupported();
+    if (t_[b + 3].text != (ordinal ? "1" : "0")) return unsupported();
+    auto value = Translate(open + 1, expr_end, false);
+    if (!value.ok()) return value.status();
+    auto key = Translate(order + 2, key_end, false);
+    if (!key.ok()) return key.status();
+    *i = b + 6;
+    return absl::StrCat(desc ? "ot_arg_max" : "ot_arg_min", ignore_nulls ? "_nn" : "", "(", *value,
+                        ", ", *key, ")");
   }
 
   absl::StatusOr<std::string> TranslateCast(size_t b, size_t e) {
@@ -481,7 +532,8 @@ class Translator {
     if (first.kind == Token::Kind::kIdent && b + 1 < e && t_[b + 1].IsSymbol("(")) {
       const std::string fn = Upper(first.text);
       const size_t close = MatchParen(t_, b + 1);
-      if (close + 1 < e && !t_[close + 1].Is("OVER")) return "";  // an operator follows
+      // An operator after the call makes the type unknown ([OFFSET(0)] and OVER keep it).
+      if (close + 1 < e && !t_[close + 1].Is("OVER") && !t_[close + 1].IsSymbol("[")) return "";
       if (TimestampFunctions().contains(fn)) return "TIMESTAMP";
       if (fn == "CAST" || fn == "SAFE_CAST") {
         for (size_t k = close; k > b; --k) {

@@ -1,5 +1,7 @@
 #include "emulator/storage.h"
 
+#include <optional>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -224,6 +226,10 @@ absl::StatusOr<std::vector<TableRecord>> Storage::ListTables(const std::string& 
 
 absl::Status Storage::InsertRows(const TableRecord& table, const std::vector<StoredRow>& rows,
                                  int64_t partition_micros) {
+  // Rows usually share their column list, so one prepared statement is
+  // reused until the list changes.
+  std::string current_sql;
+  std::optional<Statement> stmt;
   for (const StoredRow& row : rows) {
     std::vector<std::string> names;
     for (const auto& [name, value] : row) names.push_back(QuoteIdent(name));
@@ -232,8 +238,14 @@ absl::Status Storage::InsertRows(const TableRecord& table, const std::vector<Sto
                                    absl::StrJoin(names, ","), ") VALUES(");
     for (size_t i = 0; i < names.size(); ++i) absl::StrAppend(&sql, i == 0 ? "?" : ",?");
     sql.push_back(')');
-    auto stmt = db_->Prepare(sql);
-    if (!stmt.ok()) return stmt.status();
+    if (sql != current_sql) {
+      auto prepared = db_->Prepare(sql);
+      if (!prepared.ok()) return prepared.status();
+      stmt.emplace(std::move(*prepared));
+      current_sql = std::move(sql);
+    } else {
+      sqlite3_reset(stmt->raw());
+    }
     int index = 1;
     for (const auto& [name, value] : row) stmt->BindValue(index++, value);
     stmt->Bind(index, partition_micros);

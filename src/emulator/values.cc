@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/json_text.h"
 #include "common/time_format.h"
 #include "emulator/absl_compat.h"
 
@@ -110,8 +111,11 @@ class RowConverter {
     switch (out->kind) {
       case SqlValue::Kind::kInt:
         return Json::Int(out->i);
-      case SqlValue::Kind::kReal:
-        return Json::Str(absl::StrCat(out->d));
+      case SqlValue::Kind::kReal: {
+        std::string text;
+        AppendJsonDouble(&text, out->d);  // shortest round-trip form
+        return text[0] == '"' ? Json::Str(text.substr(1, text.size() - 2)) : Json::Number(text);
+      }
       case SqlValue::Kind::kText:
         return Json::Str(out->s);
       default:

@@ -114,7 +114,10 @@ TEST_F(ViewsEmulatorTest, DedupSessionsAndLatestUsers) {
               ElementsAre(Row{"u1", "new@x.io"}, Row{"u2", "two@x.io"}));
   EXPECT_THAT(Query("SELECT id, email FROM `proj.web_analytics.users` ORDER BY id"),
               ElementsAre(Row{"u1", "new@x.io"}, Row{"u2", "two@x.io"}));
+  EXPECT_THAT(Query("SELECT COUNT(*) FROM `proj.web.tracks`"), ElementsAre(Row{"5"}));
   EXPECT_THAT(Query("SELECT COUNT(*) FROM `proj.web.tracks_view`"), ElementsAre(Row{"4"}));
+  EXPECT_THAT(Query("SELECT loaded_at FROM `proj.web.tracks_view` WHERE id = 'e2'"),
+              ElementsAre(Row{Query("SELECT MAX(loaded_at) FROM `proj.web.tracks`")[0][0]}));
   EXPECT_THAT(Query("SELECT id, type, event FROM `proj.web_analytics.events_unified` ORDER BY id"),
               ElementsAre(Row{"e1", "track", "clicked"}, Row{"e2", "track", "clicked"},
                           Row{"e3", "track", "clicked"}, Row{"e4", "track", "clicked"}));

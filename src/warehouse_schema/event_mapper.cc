@@ -19,14 +19,27 @@ using simdjson::dom::object;
 
 // Interned ids of the standard and per-table columns, fixed at construction.
 enum FixedId : uint32_t {
-  kIdId, kAnonymousIdId, kUserIdId, kReceivedAtId, kSentAtId, kOriginalTimestampId,
-  kTimestampId, kUuidTsId, kLoadedAtId, kEventId, kEventTextId, kNameId, kCategoryId,
-  kGroupIdId, kPreviousIdId, kFixedIdCount
+  kIdId,
+  kAnonymousIdId,
+  kUserIdId,
+  kReceivedAtId,
+  kSentAtId,
+  kOriginalTimestampId,
+  kTimestampId,
+  kUuidTsId,
+  kLoadedAtId,
+  kEventId,
+  kEventTextId,
+  kNameId,
+  kCategoryId,
+  kGroupIdId,
+  kPreviousIdId,
+  kFixedIdCount
 };
 constexpr std::string_view kFixedNames[kFixedIdCount] = {
-    "id",      "anonymous_id", "user_id", "received_at", "sent_at",
-    "original_timestamp", "timestamp", "uuid_ts", "loaded_at", "event",
-    "event_text", "name", "category", "group_id", "previous_id"};
+    "id",        "anonymous_id", "user_id",    "received_at", "sent_at",    "original_timestamp",
+    "timestamp", "uuid_ts",      "loaded_at",  "event",       "event_text", "name",
+    "category",  "group_id",     "previous_id"};
 
 struct Timestamp {
   std::string_view text;
@@ -34,10 +47,13 @@ struct Timestamp {
 };
 
 absl::Status Invalid(std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("normalized event: ", absl::string_view(what.data(), what.size())));
+  return absl::InvalidArgumentError(
+      absl::StrCat("normalized event: ", absl::string_view(what.data(), what.size())));
 }
 
-std::string Quoted(std::string_view s) { return absl::StrCat("\"", absl::string_view(s.data(), s.size()), "\""); }
+std::string Quoted(std::string_view s) {
+  return absl::StrCat("\"", absl::string_view(s.data(), s.size()), "\"");
+}
 
 }  // namespace
 
@@ -74,9 +90,10 @@ void EventMapper::ResetCachesIfFull() {
   for (std::string_view name : kFixedNames) Intern(std::string(name));
 }
 
+size_t EventMapper::PathHash::operator()(std::string_view s) const { return internal::NameHash(s); }
+
 const EventMapper::ColumnName& EventMapper::LookupColumn() {
-  const absl::string_view key(path_.data(), path_.size());
-  auto it = columns_.find(key);
+  auto it = columns_.find(std::string_view(path_));
   if (it != columns_.end()) return it->second;
   ColumnName entry;
   entry.name = ColumnNameForPath(path_);
@@ -107,8 +124,7 @@ absl::Status ReadString(const element& v, std::string_view key,
   return absl::OkStatus();
 }
 
-absl::Status ReadTimestamp(const element& v, std::string_view key,
-                           std::optional<Timestamp>* out) {
+absl::Status ReadTimestamp(const element& v, std::string_view key, std::optional<Timestamp>* out) {
   std::optional<std::string_view> text;
   if (absl::Status s = ReadString(v, key, &text); !s.ok() || !text) return s;
   const std::optional<int64_t> micros = internal::ParseTimestampMicros(*text);
@@ -156,35 +172,52 @@ absl::Status EventMapper::Parse(std::string_view json, Event* e) {
     const std::string_view k = field.key;
     const element& v = field.value;
     absl::Status s;
-    if (k == "type") s = ReadString(v, k, &type);
-    else if (k == "messageId") s = ReadString(v, k, &message_id);
-    else if (k == "anonymousId") s = ReadString(v, k, &e->anonymous_id);
-    else if (k == "userId") s = ReadString(v, k, &e->user_id);
-    else if (k == "receivedAt") s = ReadTimestamp(v, k, &e->received_at);
-    else if (k == "sentAt") s = ReadTimestamp(v, k, &e->sent_at);
-    else if (k == "originalTimestamp") s = ReadTimestamp(v, k, &e->original_timestamp);
-    else if (k == "timestamp") s = ReadTimestamp(v, k, &e->timestamp);
-    else if (k == "event") s = ReadString(v, k, &e->event);
-    else if (k == "name") s = ReadString(v, k, &e->name);
-    else if (k == "category") s = ReadString(v, k, &e->category);
-    else if (k == "groupId") s = ReadString(v, k, &e->group_id);
-    else if (k == "previousId") s = ReadString(v, k, &e->previous_id);
-    else if (k == "context") s = ReadObject(v, k, &e->context);
-    else if (k == "properties") s = ReadObject(v, k, &e->properties);
-    else if (k == "traits") s = ReadObject(v, k, &e->traits);
+    if (k == "type")
+      s = ReadString(v, k, &type);
+    else if (k == "messageId")
+      s = ReadString(v, k, &message_id);
+    else if (k == "anonymousId")
+      s = ReadString(v, k, &e->anonymous_id);
+    else if (k == "userId")
+      s = ReadString(v, k, &e->user_id);
+    else if (k == "receivedAt")
+      s = ReadTimestamp(v, k, &e->received_at);
+    else if (k == "sentAt")
+      s = ReadTimestamp(v, k, &e->sent_at);
+    else if (k == "originalTimestamp")
+      s = ReadTimestamp(v, k, &e->original_timestamp);
+    else if (k == "timestamp")
+      s = ReadTimestamp(v, k, &e->timestamp);
+    else if (k == "event")
+      s = ReadString(v, k, &e->event);
+    else if (k == "name")
+      s = ReadString(v, k, &e->name);
+    else if (k == "category")
+      s = ReadString(v, k, &e->category);
+    else if (k == "groupId")
+      s = ReadString(v, k, &e->group_id);
+    else if (k == "previousId")
+      s = ReadString(v, k, &e->previous_id);
+    else if (k == "context")
+      s = ReadObject(v, k, &e->context);
+    else if (k == "properties")
+      s = ReadObject(v, k, &e->properties);
+    else if (k == "traits")
+      s = ReadObject(v, k, &e->traits);
     if (!s.ok()) return s;
   }
   if (!type) return Invalid("\"type\" is missing");
   const std::optional<TableKind> kind = KindOfType(*type);
   if (!kind) {
-    return Invalid(absl::StrCat("\"type\" must be track, identify, page, screen, group or alias; got ",
-                                Quoted(*type)));
+    return Invalid(absl::StrCat(
+        "\"type\" must be track, identify, page, screen, group or alias; got ", Quoted(*type)));
   }
   e->kind = *kind;
   if (!message_id || message_id->empty()) return Invalid("\"messageId\" is missing");
   e->message_id = *message_id;
   if (!e->received_at) return Invalid("\"receivedAt\" is missing");
-  if (!e->anonymous_id && !e->user_id) return Invalid("neither \"userId\" nor \"anonymousId\" is present");
+  if (!e->anonymous_id && !e->user_id)
+    return Invalid("neither \"userId\" nor \"anonymousId\" is present");
   if (e->kind == TableKind::kTracks && !e->event) return Invalid("track without \"event\"");
   if (e->kind == TableKind::kGroups && !e->group_id) return Invalid("group without \"groupId\"");
   if (e->kind == TableKind::kAliases && !e->previous_id) {
@@ -193,8 +226,7 @@ absl::Status EventMapper::Parse(std::string_view json, Event* e) {
   return absl::OkStatus();
 }
 
-absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at,
-                              std::vector<Row>* rows) {
+absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::vector<Row>* rows) {
   ResetCachesIfFull();
   Event e;
   if (absl::Status s = Parse(json, &e); !s.ok()) return s;
@@ -298,8 +330,7 @@ void EventMapper::AddFixedString(uint32_t id, std::string_view value, Row* row) 
   Claim(id);
 }
 
-void EventMapper::AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text,
-                                    Row* row) {
+void EventMapper::AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text, Row* row) {
   Cell& c = row->AppendCell(kFixedNames[id], fixed_hashes_[id], ColumnType::kTimestamp);
   c.micros = micros;
   c.text_offset = static_cast<uint32_t>(row->arena.size());

@@ -38,11 +38,11 @@ class EventMapper {
  private:
   struct Event;
   struct ColumnName {
-    std::string name;       // as used on most tables
-    std::string prefixed;   // '_' + name, used where `name` is reserved
-    uint32_t id;            // interned ids of `name` and `prefixed`, for
-    uint32_t prefixed_id;   // first-value-wins deduplication within a row
-    uint32_t hash;          // internal::NameHash of `name` and `prefixed`
+    std::string name;      // as used on most tables
+    std::string prefixed;  // '_' + name, used where `name` is reserved
+    uint32_t id;           // interned ids of `name` and `prefixed`, for
+    uint32_t prefixed_id;  // first-value-wins deduplication within a row
+    uint32_t hash;         // internal::NameHash of `name` and `prefixed`
     uint32_t prefixed_hash;
     uint16_t reserved_mask;
   };
@@ -66,14 +66,24 @@ class EventMapper {
 
   simdjson::dom::parser parser_;
   std::string padded_;  // input copy with simdjson's padding
-  absl::flat_hash_map<std::string, ColumnName> columns_;  // raw joined path -> names
-  absl::flat_hash_map<std::string, std::string> tables_;  // raw event -> table
-  absl::flat_hash_map<std::string, uint32_t> ids_;        // column name -> interned id
-  std::vector<uint32_t> fixed_hashes_;  // NameHash of each FixedId's name
-  std::vector<uint32_t> claimed_;  // interned id -> row stamp that used it
+  // Hashes raw paths with internal::NameHash: cheaper than absl's hash for the
+  // short keys of this hot lookup.
+  struct PathHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+  };
+  struct PathEq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  absl::flat_hash_map<std::string, ColumnName, PathHash, PathEq> columns_;  // raw path -> names
+  absl::flat_hash_map<std::string, std::string> tables_;                    // raw event -> table
+  absl::flat_hash_map<std::string, uint32_t> ids_;  // column name -> interned id
+  std::vector<uint32_t> fixed_hashes_;              // NameHash of each FixedId's name
+  std::vector<uint32_t> claimed_;                   // interned id -> row stamp that used it
   uint32_t stamp_ = 0;
-  std::string path_;           // raw joined path of the value being flattened
-  Row context_;                // context_* cells of the current event, built once
+  std::string path_;  // raw joined path of the value being flattened
+  Row context_;       // context_* cells of the current event, built once
   std::vector<uint32_t> context_ids_;
   std::string loaded_at_text_;
   size_t arena_hint_ = 0;  // per-row reservations, sized from the event

@@ -19,10 +19,10 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::Not;
 using testing::MapOrDie;
 using testing::Names;
 using testing::Normalized;
+using ::testing::Not;
 using testing::RowOf;
 using testing::Tables;
 
@@ -46,7 +46,8 @@ TEST(EventMapperRulesTest, EventTableNameRules) {
 }
 
 TEST(EventMapperRulesTest, ColumnNameRules) {
-  const std::vector<Row> rows = MapOrDie(Track("E", R"({"3d_secure":true,"日本語":"jp","id":"p"})"));
+  const std::vector<Row> rows =
+      MapOrDie(Track("E", R"({"3d_secure":true,"日本語":"jp","id":"p"})"));
   EXPECT_THAT(Names(rows[1]), Contains("_3d_secure"));
   EXPECT_EQ(TextOf(rows[1], "_" + HashHex("日本語")), "jp");
   EXPECT_EQ(TextOf(rows[1], "id"), "m1");
@@ -63,8 +64,8 @@ TEST(EventMapperRulesTest, ReservedNamesDependOnTheTable) {
   EXPECT_EQ(TextOf(page[0], "name"), "Home");
   EXPECT_EQ(TextOf(page[0], "_name"), "n");
   EXPECT_EQ(TextOf(page[0], "_category"), "c");
-  const std::vector<Row> screen = MapOrDie(Normalized(
-      R"("type":"screen","anonymousId":"a1","properties":{"name":"n","category":"c"})"));
+  const std::vector<Row> screen = MapOrDie(
+      Normalized(R"("type":"screen","anonymousId":"a1","properties":{"name":"n","category":"c"})"));
   EXPECT_EQ(TextOf(screen[0], "_name"), "n");
   EXPECT_EQ(TextOf(screen[0], "category"), "c");
   const std::vector<Row> group = MapOrDie(Normalized(
@@ -73,8 +74,8 @@ TEST(EventMapperRulesTest, ReservedNamesDependOnTheTable) {
   EXPECT_EQ(TextOf(group[1], "group_id"), "x");  // accounts has no group_id column of its own
   EXPECT_EQ(TextOf(group[1], "id"), "g1");
   EXPECT_EQ(TextOf(group[1], "_id"), "y");
-  const std::vector<Row> alias = MapOrDie(Normalized(
-      R"("type":"alias","userId":"u","previousId":"p","traits":{"previousId":"t"})"));
+  const std::vector<Row> alias = MapOrDie(
+      Normalized(R"("type":"alias","userId":"u","previousId":"p","traits":{"previousId":"t"})"));
   EXPECT_EQ(TextOf(alias[0], "previous_id"), "p");
   EXPECT_EQ(TextOf(alias[0], "_previous_id"), "t");
 }
@@ -83,15 +84,16 @@ TEST(EventMapperRulesTest, SamePathInDifferentShapesFirstNonNullWins) {
   const std::vector<Row> rows =
       MapOrDie(Track("E", R"({"a":{"b":null},"a-b":"second","a.b":"third","context_ip":"p"})"));
   EXPECT_EQ(TextOf(rows[1], "a_b"), "second");
-  const std::vector<Row> ctx = MapOrDie(Normalized(
-      R"("type":"track","anonymousId":"a1","event":"E","context":{"ip":"1.2.3.4"},)"
-      R"("properties":{"context_ip":"p"})"));
+  const std::vector<Row> ctx = MapOrDie(
+      Normalized(R"("type":"track","anonymousId":"a1","event":"E","context":{"ip":"1.2.3.4"},)"
+                 R"("properties":{"context_ip":"p"})"));
   EXPECT_EQ(TextOf(ctx[1], "context_ip"), "1.2.3.4");  // context comes before properties
 }
 
 TEST(EventMapperRulesTest, NumberTypes) {
   const std::vector<Row> rows = MapOrDie(Track(
-      "E", R"({"i":-5,"big":18446744073709551615,"e":1e3,"one":1.0,"d":"2024-05-01","dt":"2024-05-01 10:00"})"));
+      "E",
+      R"({"i":-5,"big":18446744073709551615,"e":1e3,"one":1.0,"d":"2024-05-01","dt":"2024-05-01 10:00"})"));
   const Row& r = rows[1];
   EXPECT_EQ(r.Find("i")->type, ColumnType::kInteger);
   EXPECT_EQ(r.Find("big")->type, ColumnType::kFloat);
@@ -120,10 +122,27 @@ TEST(EventMapperRulesTest, NamesStayValidForBigQuery) {
       "^(_table_|_file_|_partition|_row_timestamp|__root__|_colidentifier|"
       "_change_sequence_number|_change_type|_change_timestamp).*");
   const std::string long_key(500, 'K');
-  const std::vector<std::string> keys = {
-      "_PARTITIONTIME", "_TABLE_SUFFIX", "__root__", "_FILE_NAME", "_CHANGE_TYPE", "3d", "日本語",
-      "$$", "", "id", "user_id", "_id", "_colIdentifier", "9" + long_key, long_key, "a.b.c",
-      "ROW_TIMESTAMP", "table_", "partition", "__", "Ünïcödé"};
+  const std::vector<std::string> keys = {"_PARTITIONTIME",
+                                         "_TABLE_SUFFIX",
+                                         "__root__",
+                                         "_FILE_NAME",
+                                         "_CHANGE_TYPE",
+                                         "3d",
+                                         "日本語",
+                                         "$$",
+                                         "",
+                                         "id",
+                                         "user_id",
+                                         "_id",
+                                         "_colIdentifier",
+                                         "9" + long_key,
+                                         long_key,
+                                         "a.b.c",
+                                         "ROW_TIMESTAMP",
+                                         "table_",
+                                         "partition",
+                                         "__",
+                                         "Ünïcödé"};
   std::string props = "{";
   for (size_t i = 0; i < keys.size(); ++i) {
     props += (i ? "," : "") + ("\"" + keys[i] + "\":" + std::to_string(i));
@@ -131,8 +150,8 @@ TEST(EventMapperRulesTest, NamesStayValidForBigQuery) {
   props += R"(,"nested":{"_TABLE_":{"$$":1},"7":2}})";
   EventMapper mapper;
   std::vector<Row> rows = MapOrDie(mapper, Track("E", props));
-  for (const Row& row : MapOrDie(mapper, Normalized(
-           R"("type":"identify","userId":"u","traits":)" + props + R"(,"context":)" + props))) {
+  for (const Row& row : MapOrDie(mapper, Normalized(R"("type":"identify","userId":"u","traits":)" +
+                                                    props + R"(,"context":)" + props))) {
     rows.push_back(row);
   }
   // Sibling names too: every value type against a column of another type.

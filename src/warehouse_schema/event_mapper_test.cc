@@ -62,9 +62,13 @@ TEST(EventMapperTest, SpecVector1RegisterGoesToEventTableAndTracks) {
   const std::vector<Row> rows =
       MapOrDie(Track("Register", R"({"plan":"Pro Annual","accountType":"Facebook"})"));
   ASSERT_THAT(Tables(rows), ElementsAre("tracks", "register"));
-  const std::vector<std::string> standard = {
-      S("id", "m1"), S("anonymous_id", "a1"), T("received_at", kReceived), T("uuid_ts", kLoaded),
-      T("loaded_at", kLoaded), S("event", "register"), S("event_text", "Register")};
+  const std::vector<std::string> standard = {S("id", "m1"),
+                                             S("anonymous_id", "a1"),
+                                             T("received_at", kReceived),
+                                             T("uuid_ts", kLoaded),
+                                             T("loaded_at", kLoaded),
+                                             S("event", "register"),
+                                             S("event_text", "Register")};
   EXPECT_EQ(RowToDebugJson(rows[0]), DebugRow("tracks", standard));
   std::vector<std::string> event_columns = standard;
   event_columns.push_back(S("plan", "Pro Annual"));
@@ -128,17 +132,17 @@ TEST(EventMapperTest, SpecVector7NestedPropertyObjectIsFlattened) {
 }
 
 TEST(EventMapperTest, SpecVector8ArrayIsCompactJsonString) {
-  const std::vector<Row> rows =
-      MapOrDie(Track("E", R"({"product_id":[ "507f1", "505bd" ], "mixed":[1, 2.50, {"a": null}, true]})"));
+  const std::vector<Row> rows = MapOrDie(
+      Track("E", R"({"product_id":[ "507f1", "505bd" ], "mixed":[1, 2.50, {"a": null}, true]})"));
   EXPECT_EQ(TypeOf(rows[1], "product_id"), ColumnType::kString);
   EXPECT_EQ(TextOf(rows[1], "product_id"), R"(["507f1","505bd"])");
   EXPECT_EQ(TextOf(rows[1], "mixed"), R"([1,2.5,{"a":null},true])");
 }
 
 TEST(EventMapperTest, SpecVector9CamelCaseContextKeys) {
-  const std::vector<Row> rows = MapOrDie(Normalized(
-      R"("type":"track","userId":"u1","event":"E",)"
-      R"("context":{"userAgent":"Mozilla/5.0","device":{"adTrackingEnabled":true}})"));
+  const std::vector<Row> rows = MapOrDie(
+      Normalized(R"("type":"track","userId":"u1","event":"E",)"
+                 R"("context":{"userAgent":"Mozilla/5.0","device":{"adTrackingEnabled":true}})"));
   EXPECT_EQ(TypeOf(rows[0], "context_user_agent"), ColumnType::kString);
   EXPECT_EQ(TypeOf(rows[0], "context_device_ad_tracking_enabled"), ColumnType::kBoolean);
   EXPECT_TRUE(CellOf(rows[0], "context_device_ad_tracking_enabled").boolean);
@@ -162,10 +166,9 @@ TEST(EventMapperTest, SpecVector11IdentifyAndUsersColumnSets) {
       R"("originalTimestamp":"2024-01-01T00:00:00.000000Z","timestamp":"2024-01-01T00:05:00.000000Z",)"
       R"("context":{"library":{"name":"analytics.js"}},"traits":{"email":"x@y.z","firstName":"X"})"));
   ASSERT_THAT(Tables(rows), ElementsAre("identifies", "users"));
-  EXPECT_THAT(Names(rows[0]),
-              ElementsAre("id", "anonymous_id", "user_id", "received_at", "sent_at",
-                          "original_timestamp", "timestamp", "uuid_ts", "loaded_at",
-                          "context_library_name", "email", "first_name"));
+  EXPECT_THAT(Names(rows[0]), ElementsAre("id", "anonymous_id", "user_id", "received_at", "sent_at",
+                                          "original_timestamp", "timestamp", "uuid_ts", "loaded_at",
+                                          "context_library_name", "email", "first_name"));
   EXPECT_EQ(RowToDebugJson(rows[1]),
             DebugRow("users", {S("id", "u1"), T("received_at", kReceived), T("uuid_ts", kLoaded),
                                T("loaded_at", kLoaded), S("context_library_name", "analytics.js"),
@@ -174,9 +177,9 @@ TEST(EventMapperTest, SpecVector11IdentifyAndUsersColumnSets) {
 }
 
 TEST(EventMapperTest, SpecVector12PageColumns) {
-  const std::vector<Row> rows = MapOrDie(Normalized(
-      R"("type":"page","anonymousId":"a1","name":"Home","category":"Docs","properties":)"
-      R"({"title":"T","url":"https://x/","path":"/","referrer":"r","search":"?q"})"));
+  const std::vector<Row> rows = MapOrDie(
+      Normalized(R"("type":"page","anonymousId":"a1","name":"Home","category":"Docs","properties":)"
+                 R"({"title":"T","url":"https://x/","path":"/","referrer":"r","search":"?q"})"));
   ASSERT_THAT(Tables(rows), ElementsAre("pages"));
   for (const char* c : {"name", "category", "title", "url", "path", "referrer", "search"}) {
     EXPECT_EQ(TypeOf(rows[0], c), ColumnType::kString) << c;
@@ -201,8 +204,8 @@ TEST(EventMapperTest, SpecVector14GroupColumnsAndAccountsRow) {
   EXPECT_EQ(TextOf(rows[0], "name"), "Initech");
   EXPECT_EQ(TypeOf(rows[0], "employee_count"), ColumnType::kInteger);
   EXPECT_EQ(CellOf(rows[0], "employee_count").integer, 420);
-  EXPECT_THAT(Names(rows[1]), ElementsAre("id", "received_at", "uuid_ts", "loaded_at", "name",
-                                          "employee_count"));
+  EXPECT_THAT(Names(rows[1]),
+              ElementsAre("id", "received_at", "uuid_ts", "loaded_at", "name", "employee_count"));
   EXPECT_EQ(TextOf(rows[1], "id"), "g1");
   EXPECT_EQ(rows[1].insert_id, "m1");
 }
@@ -212,9 +215,9 @@ TEST(EventMapperTest, SpecVector15AliasColumns) {
       MapOrDie(Normalized(R"("type":"alias","userId":"u2","previousId":"a1")"));
   ASSERT_THAT(Tables(rows), ElementsAre("aliases"));
   EXPECT_EQ(RowToDebugJson(rows[0]),
-            DebugRow("aliases", {S("id", "m1"), S("user_id", "u2"), T("received_at", kReceived),
-                                 T("uuid_ts", kLoaded), T("loaded_at", kLoaded),
-                                 S("previous_id", "a1")}));
+            DebugRow("aliases",
+                     {S("id", "m1"), S("user_id", "u2"), T("received_at", kReceived),
+                      T("uuid_ts", kLoaded), T("loaded_at", kLoaded), S("previous_id", "a1")}));
 }
 
 TEST(EventMapperTest, SpecVector16MessageIdIsId) {
@@ -228,8 +231,8 @@ TEST(EventMapperTest, SpecVector16MessageIdIsId) {
 }
 
 TEST(EventMapperTest, SpecVector17ValueTypes) {
-  const std::vector<Row> rows = MapOrDie(Track(
-      "E", R"({"quantity":2,"inStock":true,"createdAt":"2024-05-01T12:00:00.000Z"})"));
+  const std::vector<Row> rows = MapOrDie(
+      Track("E", R"({"quantity":2,"inStock":true,"createdAt":"2024-05-01T12:00:00.000Z"})"));
   const Row& row = rows[1];
   EXPECT_EQ(TypeOf(row, "quantity"), ColumnType::kInteger);
   EXPECT_EQ(TypeOf(row, "in_stock"), ColumnType::kBoolean);
@@ -255,8 +258,8 @@ TEST(EventMapperTest, SpecVector20PropertyNames) {
 }
 
 TEST(EventMapperTest, SpecVector21ReservedPropertyIsPrefixed) {
-  const std::vector<Row> rows = MapOrDie(Normalized(
-      R"("type":"track","userId":"u1","event":"E","properties":{"user_id":"x"})"));
+  const std::vector<Row> rows = MapOrDie(
+      Normalized(R"("type":"track","userId":"u1","event":"E","properties":{"user_id":"x"})"));
   EXPECT_EQ(TextOf(rows[1], "user_id"), "u1");
   EXPECT_EQ(TextOf(rows[1], "_user_id"), "x");
 }
@@ -280,9 +283,8 @@ TEST(EventMapperTest, SpecVector24EachIdentifyGivesAUsersRow) {
   const std::vector<Row> first =
       MapOrDie(mapper, Normalized(R"("type":"identify","userId":"u1","traits":{"plan":"free"})"));
   const std::vector<Row> second = MapOrDie(
-      mapper,
-      R"({"type":"identify","messageId":"m2","receivedAt":"2024-01-02T00:00:00.000000Z",)"
-      R"("userId":"u1","traits":{"plan":"pro"}})");
+      mapper, R"({"type":"identify","messageId":"m2","receivedAt":"2024-01-02T00:00:00.000000Z",)"
+              R"("userId":"u1","traits":{"plan":"pro"}})");
   const Row& a = RowOf(first, "users");
   const Row& b = RowOf(second, "users");
   EXPECT_EQ(TextOf(a, "id"), "u1");
@@ -307,10 +309,9 @@ TEST(EventMapperTest, SpecVector29AssignedMessageIdIsNonNullId) {
   EXPECT_EQ(TextOf(rows[0], "id"), "srv-5b1e");
   std::vector<Row> none;
   EventMapper mapper;
-  const absl::Status s =
-      mapper.Map(R"({"type":"track","receivedAt":"2024-01-01T00:05:10.000000Z",)"
-                 R"("anonymousId":"a1","event":"E"})",
-                 testing::LoadedAt(), &none);
+  const absl::Status s = mapper.Map(R"({"type":"track","receivedAt":"2024-01-01T00:05:10.000000Z",)"
+                                    R"("anonymousId":"a1","event":"E"})",
+                                    testing::LoadedAt(), &none);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), HasSubstr("\"messageId\" is missing"));
   EXPECT_THAT(none, IsEmpty());

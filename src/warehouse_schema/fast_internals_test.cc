@@ -8,16 +8,26 @@
 #include "gtest/gtest.h"
 #include "warehouse_schema/internal/fast_text.h"
 #include "warehouse_schema/internal/fast_time.h"
+#include "warehouse_schema/internal/json_writer.h"
 
 namespace opentrack::warehouse_schema::internal {
 namespace {
 
 TEST(FastTextTest, MatchesAppendJsonString) {
-  const std::vector<std::string> inputs = {
-      "", "a", "plain ascii text, longer than eight bytes", "quote\"d", "back\\slash",
-      "[{\"product_id\":\"prod_1\",\"price\":1.5}]", std::string("nul\0byte", 8), "tab\there",
-      "caf\xC3\xA9 latte and more", "bad \xFF utf8", "\xE6\x97\xA5", "ends with quote\"",
-      "\"\"\"\"\"\"\"\"\"", "control\x01 then \"quote\" then caf\xC3\xA9"};
+  const std::vector<std::string> inputs = {"",
+                                           "a",
+                                           "plain ascii text, longer than eight bytes",
+                                           "quote\"d",
+                                           "back\\slash",
+                                           "[{\"product_id\":\"prod_1\",\"price\":1.5}]",
+                                           std::string("nul\0byte", 8),
+                                           "tab\there",
+                                           "caf\xC3\xA9 latte and more",
+                                           "bad \xFF utf8",
+                                           "\xE6\x97\xA5",
+                                           "ends with quote\"",
+                                           "\"\"\"\"\"\"\"\"\"",
+                                           "control\x01 then \"quote\" then caf\xC3\xA9"};
   for (const std::string& s : inputs) {
     std::string want = "x";
     AppendJsonString(&want, s);
@@ -27,14 +37,54 @@ TEST(FastTextTest, MatchesAppendJsonString) {
   }
 }
 
+TEST(JsonWriterTest, StringMatchesAppendJsonString) {
+  std::vector<std::string> inputs = {"",
+                                     "a",
+                                     "12345678",
+                                     "1234567\"",
+                                     "\"1234567",
+                                     "[{\"product_id\":\"prod_16474\",\"sku\":\"S\"}]",
+                                     "eight ok then caf\xC3\xA9",
+                                     "bad \xFF utf8 after eight bytes",
+                                     std::string("long\0nul", 9),
+                                     "\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"};
+  for (int i = 0; i < 40; ++i) {
+    std::string s(40, 'x');
+    s[i] = '"';
+    inputs.push_back(s);
+  }
+  for (const std::string& s : inputs) {
+    std::string want = "prefix";
+    AppendJsonString(&want, s);
+    std::string got = "prefix";
+    {
+      JsonWriter w(&got);
+      w.String(s);
+      w.Char(',');
+      w.Int(-7);
+      w.Double(0.25);
+    }
+    EXPECT_EQ(got, want + ",-70.25") << s;
+  }
+}
+
 TEST(FastTimeTest, MatchesParseTimestamp) {
-  const std::vector<std::string> inputs = {
-      "2024-01-01T00:05:10.000000Z", "2024-06-01T00:00:00.026Z", "1969-12-31T23:59:59.999999Z",
-      "0001-01-01T00:00:00.000Z",    "9999-12-31T23:59:59.999999Z", "2024-02-29T12:00:00.000Z",
-      "2023-02-29T12:00:00.000Z",    "2024-13-01T00:00:00.000Z",    "2024-01-01T24:00:00.000Z",
-      "2016-12-31T23:59:60.000Z",    "2024-01-01T00:00:00+01:00",   "2024-01-01 10:00",
-      "2024-01-01",                  "2024-01-01T00:00:00.0000000Z", "2024-0a-01T00:00:00.000Z",
-      "not a date at all, honestly"};
+  const std::vector<std::string> inputs = {"2024-01-01T00:05:10.000000Z",
+                                           "2024-06-01T00:00:00.026Z",
+                                           "1969-12-31T23:59:59.999999Z",
+                                           "0001-01-01T00:00:00.000Z",
+                                           "9999-12-31T23:59:59.999999Z",
+                                           "2024-02-29T12:00:00.000Z",
+                                           "2023-02-29T12:00:00.000Z",
+                                           "2024-13-01T00:00:00.000Z",
+                                           "2024-01-01T24:00:00.000Z",
+                                           "2016-12-31T23:59:60.000Z",
+                                           "2024-01-01T00:00:00+01:00",
+                                           "2024-01-01 10:00",
+                                           "2024-01-01",
+                                           "2024-01-01T00:00:00.0000000Z",
+                                           "2024-0a-01T00:00:00.000Z",
+                                           "not a date at all, honestly"};
   for (const std::string& s : inputs) {
     const std::optional<absl::Time> want = ParseTimestamp(s);
     const std::optional<int64_t> got = ParseTimestampMicros(s);

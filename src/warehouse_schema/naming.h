@@ -17,7 +17,15 @@ inline constexpr size_t kMaxColumnNameBytes = 300;
 
 // The Segment tables an event can produce; used as bits in reserved masks.
 enum class TableKind : uint8_t {
-  kTracks, kEvent, kIdentifies, kUsers, kPages, kScreens, kGroups, kAccounts, kAliases
+  kTracks,
+  kEvent,
+  kIdentifies,
+  kUsers,
+  kPages,
+  kScreens,
+  kGroups,
+  kAccounts,
+  kAliases
 };
 constexpr uint16_t TableKindBit(TableKind kind) { return uint16_t{1} << static_cast<int>(kind); }
 

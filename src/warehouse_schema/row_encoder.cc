@@ -55,8 +55,8 @@ void WriteValue(const Row& row, const Cell& cell, ColumnType column, JsonWriter&
       WriteAsString(row, cell, w);
       return;
     case ColumnType::kInteger:
-      QuotedInt(cell.type == ColumnType::kFloat ? static_cast<int64_t>(cell.floating) : cell.integer,
-                w);
+      QuotedInt(
+          cell.type == ColumnType::kFloat ? static_cast<int64_t>(cell.floating) : cell.integer, w);
       return;
     case ColumnType::kFloat:
       if (cell.type == ColumnType::kInteger) {
@@ -131,7 +131,7 @@ void AppendEncodedRow(const Row& row, const SchemaIndex& schema, std::string* ou
   for (const Cell& cell : row.cells) {
     const SchemaIndex::Entry* entry = schema.Lookup(row, cell);
     if (entry != nullptr && internal::Accepts(entry->type, cell)) {  // the common case
-      w.Raw(std::string_view(entry->key).substr(first ? 1 : 0));  // key is ',"name":'
+      w.Raw(std::string_view(entry->key).substr(first ? 1 : 0));     // key is ',"name":'
       first = false;
       WriteValue(row, cell, entry->type, w);
       continue;

@@ -32,8 +32,8 @@ TEST(RowEncoderTest, EncodesEachTypeInInsertAllForm) {
   row.AddBoolean("b", false);
   row.AddTimestamp("t1", 1704067500000000, "2024-01-01T00:05:00.000000Z");
   row.AddTimestamp("t2", 1704067500000000, "2024-01-01T01:05:00+01:00");
-  const TableSchema schema = {{"s", ColumnType::kString},   {"i", ColumnType::kInteger},
-                              {"f", ColumnType::kFloat},    {"b", ColumnType::kBoolean},
+  const TableSchema schema = {{"s", ColumnType::kString},     {"i", ColumnType::kInteger},
+                              {"f", ColumnType::kFloat},      {"b", ColumnType::kBoolean},
                               {"t1", ColumnType::kTimestamp}, {"t2", ColumnType::kTimestamp}};
   EXPECT_EQ(EncodeRow(row, schema),
             R"({"s":"a\"b\n","i":"-9223372036854775808","f":0.5,"b":false,)"

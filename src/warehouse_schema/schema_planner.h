@@ -13,7 +13,7 @@
 namespace opentrack::warehouse_schema {
 
 struct SchemaPlan {
-  std::vector<Column> new_columns;  // to add to the table, in order (empty: nothing to do)
+  std::vector<Column> new_columns;       // to add to the table, in order (empty: nothing to do)
   std::vector<size_t> quarantined_rows;  // indexes into the rows span that cannot be stored
   std::vector<std::string> quarantine_reasons;  // parallel to quarantined_rows
 };

@@ -36,9 +36,9 @@ TEST(SchemaPlannerTest, NewColumnsTakeFirstValueTypeInRowOrder) {
                              r->AddBoolean("flag", true);
                            })};
   const SchemaPlan plan = PlanSchema({}, rows);
-  EXPECT_THAT(plan.new_columns, ElementsAre(Column{"quantity", kInteger},
-                                            Column{"quantity_float", kFloat},
-                                            Column{"flag", kBoolean}));
+  EXPECT_THAT(plan.new_columns,
+              ElementsAre(Column{"quantity", kInteger}, Column{"quantity_float", kFloat},
+                          Column{"flag", kBoolean}));
   EXPECT_THAT(plan.quarantined_rows, IsEmpty());
 }
 
@@ -53,7 +53,7 @@ TEST(SchemaPlannerTest, SpecVector19FloatAfterIntegerKeepsTypeAndValue) {
 }
 
 TEST(SchemaPlannerTest, ExactConversionsStayInTheColumn) {
-  const TableSchema current = {{"f", kFloat}, {"s1", kString}, {"s2", kString}, {"s3", kString},
+  const TableSchema current = {{"f", kFloat},   {"s1", kString}, {"s2", kString}, {"s3", kString},
                                {"s4", kString}, {"i", kInteger}, {"s5", kString}};
   std::vector<Row> rows = {RowWith([](Row* r) {
     r->AddInteger("f", 7);
@@ -132,8 +132,9 @@ TEST(SchemaPlannerTest, SiblingNameUsedByAnotherCellOfTheRowIsSkipped) {
 
 TEST(SchemaPlannerTest, LaterRowsSeeColumnsEarlierRowsCreated) {
   std::vector<Row> rows = {RowWith([](Row* r) { r->AddString("v", "a"); }),
-                           RowWith([](Row* r) { r->AddInteger("v", 3); }),
-                           RowWith([](Row* r) { r->AddTimestamp("v", 0, "1970-01-01T00:00:00Z"); })};
+                           RowWith([](Row* r) { r->AddInteger("v", 3); }), RowWith([](Row* r) {
+                             r->AddTimestamp("v", 0, "1970-01-01T00:00:00Z");
+                           })};
   const SchemaPlan plan = PlanSchema({}, rows);
   EXPECT_THAT(plan.new_columns, ElementsAre(Column{"v", kString}));
   const TableSchema schema = ApplyPlan({}, plan);

@@ -8,22 +8,32 @@ namespace opentrack::warehouse_schema {
 
 std::string_view BigQueryTypeName(ColumnType type) {
   switch (type) {
-    case ColumnType::kString: return "STRING";
-    case ColumnType::kInteger: return "INTEGER";
-    case ColumnType::kFloat: return "FLOAT";
-    case ColumnType::kBoolean: return "BOOLEAN";
-    case ColumnType::kTimestamp: return "TIMESTAMP";
+    case ColumnType::kString:
+      return "STRING";
+    case ColumnType::kInteger:
+      return "INTEGER";
+    case ColumnType::kFloat:
+      return "FLOAT";
+    case ColumnType::kBoolean:
+      return "BOOLEAN";
+    case ColumnType::kTimestamp:
+      return "TIMESTAMP";
   }
   return "STRING";
 }
 
 std::string_view TypeSuffix(ColumnType type) {
   switch (type) {
-    case ColumnType::kString: return "string";
-    case ColumnType::kInteger: return "integer";
-    case ColumnType::kFloat: return "float";
-    case ColumnType::kBoolean: return "boolean";
-    case ColumnType::kTimestamp: return "timestamp";
+    case ColumnType::kString:
+      return "string";
+    case ColumnType::kInteger:
+      return "integer";
+    case ColumnType::kFloat:
+      return "float";
+    case ColumnType::kBoolean:
+      return "boolean";
+    case ColumnType::kTimestamp:
+      return "timestamp";
   }
   return "string";
 }

@@ -53,9 +53,9 @@ struct Cell {
 // One row for one table, before it meets the table's schema.
 struct Row {
   std::string table;
-  std::string insert_id;  // messageId: BigQuery dedupes retries on it
-  absl::Time received_at;  // selects the day partition
-  std::string arena;       // names and text of `cells`
+  std::string insert_id;    // messageId: BigQuery dedupes retries on it
+  absl::Time received_at;   // selects the day partition
+  std::string arena;        // names and text of `cells`
   std::vector<Cell> cells;  // at most one per name, in column order
 
   std::string_view Name(const Cell& c) const {

@@ -65,11 +65,9 @@ before(async () => {
     OPENTRACK_BATCH_MAX_AGE_MS: '200',
   });
   collectorUrl = `http://127.0.0.1:${await waitForPort(join(dir, 'collector.port'))}`;
-  bigquery = new BigQuery({
-    projectId: PROJECT,
-    apiEndpoint: `http://127.0.0.1:${emulatorPort}`,
-    authClient: { getRequestHeaders: async () => ({}), getProjectId: async () => PROJECT },
-  });
+  // No credentials: with METADATA_SERVER_DETECTION=none (set by CTest) the
+  // client talks to the emulator unauthenticated.
+  bigquery = new BigQuery({ projectId: PROJECT, apiEndpoint: `http://127.0.0.1:${emulatorPort}` });
 });
 
 after(() => {

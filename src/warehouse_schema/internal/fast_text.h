@@ -13,15 +13,18 @@
 
 namespace opentrack::warehouse_schema::internal {
 
-// True when no byte of the 8 in `w` needs escaping in JSON or is non-ASCII.
-inline bool PlainJsonWord(uint64_t w) {
+// Marks (bit 7 of each byte, little-endian) the bytes of the 8 in `w` that
+// need escaping in JSON or are non-ASCII. Bits above the lowest one may be
+// false positives; the lowest is exact.
+inline uint64_t SpecialJsonBytes(uint64_t w) {
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHigh = 0x8080808080808080ull;
   auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
   const uint64_t control = (w - 0x20 * kOnes) & ~w & kHigh;  // a byte < 0x20
-  return ((w & kHigh) | control | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) ==
-         0;
+  return (w & kHigh) | control | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes));
 }
+
+inline bool PlainJsonWord(uint64_t w) { return SpecialJsonBytes(w) == 0; }
 
 inline bool PlainJsonByte(char c) {
   const auto b = static_cast<unsigned char>(c);

@@ -3,7 +3,6 @@
 #ifndef OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_JSON_WRITER_H_
 #define OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_JSON_WRITER_H_
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -42,11 +41,11 @@ class JsonWriter {
       if (i + 8 <= s.size()) {
         uint64_t w;
         std::memcpy(&w, s.data() + i, 8);
-        if (PlainJsonWord(w)) {
-          std::memcpy(p, &w, 8);
-          p += 8, i += 8;
-          continue;
-        }
+        std::memcpy(p, &w, 8);  // room: at most 2 * i + 9 bytes are written so far
+        const uint64_t special = SpecialJsonBytes(w);
+        const size_t plain = special == 0 ? 8 : static_cast<size_t>(__builtin_ctzll(special)) / 8;
+        p += plain, i += plain;
+        if (plain == 8) continue;
       }
       const char c = s[i++];
       if (PlainJsonByte(c)) {
@@ -85,7 +84,8 @@ class JsonWriter {
 
  private:
   char* Need(size_t n) {
-    if (pos_ + n > out_->size()) out_->resize(std::max(out_->size() * 2, pos_ + n + 256));
+    // std::string grows its capacity geometrically; the slack keeps resizes rare.
+    if (pos_ + n > out_->size()) out_->resize(pos_ + n + 256);
     return out_->data() + pos_;
   }
 

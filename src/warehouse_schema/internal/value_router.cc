@@ -50,8 +50,8 @@ Placement RouteCell(const Row& row, const Cell& cell, const SchemaIndex& schema,
     }
   }
   return {Placement::kQuarantine, "", cell.type,
-          absl::StrCat("no column can hold the ", Sv(BigQueryTypeName(cell.type)),
-                       " value of \"", Sv(name), "\": the column is ", Sv(BigQueryTypeName(*own)),
+          absl::StrCat("no column can hold the ", Sv(BigQueryTypeName(cell.type)), " value of \"",
+                       Sv(name), "\": the column is ", Sv(BigQueryTypeName(*own)),
                        " and its typed and string siblings are taken")};
 }
 

@@ -1,6 +1,7 @@
 #include "auth/credentials.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -308,6 +309,26 @@ TEST_F(CredentialsTest, GcloudWellKnownFileFromConfigDirAndHome) {
   http_->Push(200, TokenJson("b"));
   ASSERT_TRUE((*from_home)->AuthorizationHeader().ok());
   EXPECT_EQ(http_->requests().back().url, "https://home.test/token");
+}
+
+TEST(CredentialsConfigTest, FromEnvironment) {
+  setenv("GOOGLE_APPLICATION_CREDENTIALS_JSON", "{inline}", 1);
+  setenv("GOOGLE_APPLICATION_CREDENTIALS", "/k.json", 1);
+  setenv("CLOUDSDK_CONFIG", "/cfg", 1);
+  setenv("HOME", "/home/u", 1);
+  unsetenv("GCE_METADATA_HOST");
+  setenv("GCE_METADATA_ROOT", "10.0.0.1:80", 1);
+  CredentialsConfig config = CredentialsConfig::FromEnvironment();
+  EXPECT_EQ(config.credentials_json, "{inline}");
+  EXPECT_EQ(config.credentials_file, "/k.json");
+  EXPECT_EQ(config.gcloud_config_dir, "/cfg");
+  EXPECT_EQ(config.home, "/home/u");
+  EXPECT_EQ(config.metadata_host, "10.0.0.1:80");
+  setenv("GCE_METADATA_HOST", "127.0.0.1:1234", 1);
+  EXPECT_EQ(CredentialsConfig::FromEnvironment().metadata_host, "127.0.0.1:1234");
+  unsetenv("GCE_METADATA_HOST");
+  unsetenv("GCE_METADATA_ROOT");
+  EXPECT_EQ(CredentialsConfig::FromEnvironment().metadata_host, "metadata.google.internal");
 }
 
 TEST(NoCredentialsTest, EmptyHeader) {

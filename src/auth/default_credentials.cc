@@ -46,7 +46,13 @@ CredentialsConfig CredentialsConfig::FromEnvironment() {
   config.credentials_file = Env("GOOGLE_APPLICATION_CREDENTIALS");
   config.gcloud_config_dir = Env("CLOUDSDK_CONFIG");
   config.home = Env("HOME");
-  if (std::string host = Env("GCE_METADATA_HOST"); !host.empty()) config.metadata_host = host;
+  // GCE_METADATA_ROOT is the older name Google's libraries still honour.
+  for (const char* name : {"GCE_METADATA_HOST", "GCE_METADATA_ROOT"}) {
+    if (std::string host = Env(name); !host.empty()) {
+      config.metadata_host = host;
+      break;
+    }
+  }
   return config;
 }
 

@@ -87,7 +87,10 @@ absl::Status RunServe(const Config& config, const ServeFlags& flags) {
   http_api::TrackingApi api(MakeApiOptions(config, &ready), &sink, RealClock::Get(),
                             &metrics::Registry::Default());
   auto server = http::Server::Start(
-      {.address = config.address, .port = config.port, .io_threads = config.io_threads},
+      {.address = config.address,
+       .port = config.port,
+       .io_threads = config.io_threads,
+       .max_body_bytes = 1 << 20},  // Segment's 500 KB batch limit, with room for encodings
       api.AsHandler());
   if (!server.ok()) {
     (void)loader.Stop();

@@ -40,6 +40,7 @@ loader::LoaderOptions MakeLoaderOptions(const Config& config, const std::string&
     options.destinations[s.name] = {.project_id = project_id, .dataset_id = s.dataset};
   }
   options.batch_max_age = config.batch_max_age;
+  options.metrics = &metrics::Registry::Default();
   if (config.load_mode == LoadMode::kLoadJobs) {
     options.batch_max_rows = 100000;  // one load job per table per interval
     options.batch_max_bytes = 64 << 20;

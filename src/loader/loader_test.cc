@@ -420,7 +420,8 @@ TEST_F(LoaderTest, StopDrainsBatchesInBackoff) {
   EXPECT_THAT(InsertIds("tracks"), ElementsAre("d1", "d2", "d3", "d4"));
   ASSERT_TRUE(loader_->Stop().ok());
   EXPECT_THAT(InsertIds("signed_up"), ElementsAre("d1", "d2", "d3", "d4"));
-  EXPECT_THAT(fake_.InsertAllBatchSizes(), ElementsAre(2, 2, 2, 2));  // the failed one is not counted
+  EXPECT_THAT(fake_.InsertAllBatchSizes(),
+              ElementsAre(2, 2, 2, 2));  // the failed one is not counted
   EXPECT_EQ(UnackedRecords(), 0u);
 }
 

@@ -89,7 +89,9 @@ TEST(FastTimeTest, MatchesParseTimestamp) {
     const std::optional<absl::Time> want = ParseTimestamp(s);
     const std::optional<int64_t> got = ParseTimestampMicros(s);
     ASSERT_EQ(got.has_value(), want.has_value()) << s;
-    if (want) EXPECT_EQ(*got, absl::ToUnixMicros(*want)) << s;
+    if (want) {
+      EXPECT_EQ(*got, absl::ToUnixMicros(*want)) << s;
+    }
   }
 }
 

@@ -34,6 +34,10 @@ class BigQueryClient {
                                                  const std::vector<Field>& schema,
                                                  std::string_view etag) = 0;
   virtual absl::Status DeleteTable(const TableRef& ref) = 0;
+  // tables.list, every page: each entry has `ref` and `type` (TABLE, VIEW, ...)
+  // filled, not the schema.
+  virtual absl::StatusOr<std::vector<Table>> ListTables(std::string_view project_id,
+                                                        std::string_view dataset_id) = 0;
 
   // HTTP 200 with row errors is not an error Status: see InsertResult.
   virtual absl::StatusOr<InsertResult> InsertAll(const TableRef& ref,

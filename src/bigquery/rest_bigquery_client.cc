@@ -138,6 +138,25 @@ absl::StatusOr<Table> RestBigQueryClient::PatchTableSchema(const TableRef& ref,
   return rest_internal::ParseTable(response->body);
 }
 
+absl::StatusOr<std::vector<Table>> RestBigQueryClient::ListTables(std::string_view project_id,
+                                                                 std::string_view dataset_id) {
+  const std::string url = Cat(options_.api_base, "/projects/", UrlEncode(project_id),
+                              "/datasets/", UrlEncode(dataset_id), "/tables?maxResults=1000");
+  std::vector<Table> all;
+  std::string page_token;
+  do {
+    const std::string page_url =
+        page_token.empty() ? url : Cat(url, "&pageToken=", UrlEncode(page_token));
+    auto response =
+        Send({"GET", page_url, "", {}, Cat("tables.list ", project_id, ":", dataset_id)});
+    if (!response.ok()) return response.status();
+    auto page = rest_internal::ParseTableList(response->body, &page_token);
+    if (!page.ok()) return page.status();
+    for (Table& t : *page) all.push_back(std::move(t));
+  } while (!page_token.empty());
+  return all;
+}
+
 absl::Status RestBigQueryClient::DeleteTable(const TableRef& ref) {
   return Send({"DELETE", TableUrl(ref), "", {}, Cat("tables.delete ", ref.ToString())}).status();
 }

@@ -58,6 +58,8 @@ class RestBigQueryClient final : public BigQueryClient {
   absl::StatusOr<Table> PatchTableSchema(const TableRef& ref, const std::vector<Field>& schema,
                                          std::string_view etag) override;
   absl::Status DeleteTable(const TableRef& ref) override;
+  absl::StatusOr<std::vector<Table>> ListTables(std::string_view project_id,
+                                                std::string_view dataset_id) override;
   absl::StatusOr<InsertResult> InsertAll(const TableRef& ref, std::span<const InsertRow> rows,
                                          const InsertOptions& options) override;
   // Pages through every result row. An empty request_id gets a fresh UUID.

@@ -99,6 +99,27 @@ TEST_F(RestBigQueryClientTest, NotFoundCarriesReasonAndMessage) {
             "datasets.get p:d: HTTP 404 notFound: Not found: Dataset p:d");
 }
 
+TEST_F(RestBigQueryClientTest, ListTablesFollowsPageTokens) {
+  http_->Push(200, R"({"tables":[
+    {"tableReference":{"projectId":"p","datasetId":"d","tableId":"tracks"},"type":"TABLE"},
+    {"tableReference":{"projectId":"p","datasetId":"d","tableId":"tracks_view"},"type":"VIEW"}],
+    "nextPageToken":"page 2"})");
+  http_->Push(200, R"({"tables":[
+    {"tableReference":{"projectId":"p","datasetId":"d","tableId":"pages"},"type":"TABLE"}]})");
+  auto tables = client_->ListTables("p", "d");
+  ASSERT_TRUE(tables.ok()) << tables.status();
+  ASSERT_EQ(tables->size(), 3u);
+  EXPECT_EQ((*tables)[0].ref.ToString(), "p:d.tracks");
+  EXPECT_EQ((*tables)[1].type, "VIEW");
+  EXPECT_EQ((*tables)[2].ref.table_id, "pages");
+  ASSERT_EQ(http_->requests().size(), 2u);
+  EXPECT_EQ(http_->requests()[0].url,
+            "https://bq.test/bigquery/v2/projects/p/datasets/d/tables?maxResults=1000");
+  EXPECT_EQ(http_->requests()[1].url,
+            "https://bq.test/bigquery/v2/projects/p/datasets/d/tables?maxResults=1000"
+            "&pageToken=page%202");
+}
+
 TEST_F(RestBigQueryClientTest, GetTableParsesSchemaPartitioningClustering) {
   http_->Push(200, R"({"kind":"bigquery#table","etag":"abc","id":"p:d.t",
     "tableReference":{"projectId":"p","datasetId":"d","tableId":"t"},

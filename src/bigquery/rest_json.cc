@@ -251,6 +251,30 @@ absl::StatusOr<Dataset> ParseDataset(std::string_view json) {
                  std::string(Str(*root, "location")), std::string(Str(*root, "etag"))};
 }
 
+absl::StatusOr<std::vector<Table>> ParseTableList(std::string_view json,
+                                                  std::string* next_page_token) {
+  simdjson::dom::parser parser;
+  auto root = Parse(parser, json, "table list");
+  if (!root.ok()) return root.status();
+  std::vector<Table> tables;
+  array list;
+  if ((*root)["tables"].get_array().get(list) == simdjson::SUCCESS) {
+    for (element item : list) {
+      element ref;
+      if (item["tableReference"].get(ref) != simdjson::SUCCESS) {
+        return Malformed("table list", "an entry has no tableReference");
+      }
+      Table table;
+      table.ref = TableRef{std::string(Str(ref, "projectId")), std::string(Str(ref, "datasetId")),
+                           std::string(Str(ref, "tableId"))};
+      if (std::string_view type = Str(item, "type"); !type.empty()) table.type = std::string(type);
+      tables.push_back(std::move(table));
+    }
+  }
+  *next_page_token = std::string(Str(*root, "nextPageToken"));
+  return tables;
+}
+
 absl::StatusOr<Table> ParseTable(std::string_view json) {
   simdjson::dom::parser parser;
   auto root = Parse(parser, json, "table");

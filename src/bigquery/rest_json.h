@@ -32,6 +32,9 @@ std::string LoadJobJson(const LoadJobRequest& request, std::string_view job_id);
 // not JSON or lacks the resource reference; unknown members are ignored.
 absl::StatusOr<Dataset> ParseDataset(std::string_view json);
 absl::StatusOr<Table> ParseTable(std::string_view json);
+// One page of tables.list: the tables (ref and type) and the next page token.
+absl::StatusOr<std::vector<Table>> ParseTableList(std::string_view json,
+                                                  std::string* next_page_token);
 absl::StatusOr<InsertResult> ParseInsertAllResponse(std::string_view json);
 absl::StatusOr<Job> ParseJob(std::string_view json);
 

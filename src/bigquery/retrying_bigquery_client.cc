@@ -45,6 +45,12 @@ absl::StatusOr<Table> RetryingBigQueryClient::PatchTableSchema(const TableRef& r
                              [&] { return client_->PatchTableSchema(ref, schema, etag); });
 }
 
+absl::StatusOr<std::vector<Table>> RetryingBigQueryClient::ListTables(
+    std::string_view project_id, std::string_view dataset_id) {
+  return policy_->Run<std::vector<Table>>(
+      "tables.list", [&] { return client_->ListTables(project_id, dataset_id); });
+}
+
 absl::Status RetryingBigQueryClient::DeleteTable(const TableRef& ref) {
   return policy_->Run("tables.delete", [&] { return client_->DeleteTable(ref); });
 }

@@ -27,6 +27,8 @@ class RetryingBigQueryClient final : public BigQueryClient {
   absl::StatusOr<Table> PatchTableSchema(const TableRef& ref, const std::vector<Field>& schema,
                                          std::string_view etag) override;
   absl::Status DeleteTable(const TableRef& ref) override;
+  absl::StatusOr<std::vector<Table>> ListTables(std::string_view project_id,
+                                                std::string_view dataset_id) override;
   absl::StatusOr<InsertResult> InsertAll(const TableRef& ref, std::span<const InsertRow> rows,
                                          const InsertOptions& options) override;
   absl::StatusOr<QueryResult> Query(const QueryRequest& request) override;

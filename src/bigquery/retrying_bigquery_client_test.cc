@@ -25,6 +25,8 @@ class MockBigQueryClient : public BigQueryClient {
               (override));
   MOCK_METHOD(absl::StatusOr<Dataset>, InsertDataset, (const Dataset&), (override));
   MOCK_METHOD(absl::StatusOr<Table>, GetTable, (const TableRef&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<Table>>, ListTables, (std::string_view, std::string_view),
+              (override));
   MOCK_METHOD(absl::StatusOr<Table>, InsertTable, (const Table&), (override));
   MOCK_METHOD(absl::StatusOr<Table>, PatchTableSchema,
               (const TableRef&, const std::vector<bigquery::Field>&, std::string_view), (override));

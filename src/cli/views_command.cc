@@ -19,6 +19,15 @@ absl::Status RunViewsApply(const Config& config, const ViewsFlags& flags, std::o
     options.location = config.location;
     options.lookback_days = flags.lookback_days;
     options.session_timeout_minutes = flags.session_timeout_minutes;
+    // Every base table gets a `_view`; ApplyViews skips views and our own tables.
+    auto tables = target->client->ListTables(target->project_id, source.dataset);
+    if (!tables.ok()) {
+      status = tables.status();
+      break;
+    }
+    for (const bigquery::Table& t : *tables) {
+      if (t.type == "TABLE") options.tables.push_back(t.ref.table_id);
+    }
     status = views::ApplyViews(*target->client, options);
     if (!status.ok()) break;
     out << "views applied for source " << source.name << " (dataset " << source.dataset << ")\n";

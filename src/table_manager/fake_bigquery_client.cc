@@ -434,6 +434,27 @@ absl::StatusOr<bigquery::Table> FakeBigQueryClient::PatchTableSchema(
   return state->table;
 }
 
+absl::StatusOr<std::vector<bigquery::Table>> FakeBigQueryClient::ListTables(
+    std::string_view project_id, std::string_view dataset_id) {
+  if (absl::Status s = BeginCall(Method::kListTables); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  if (datasets_.count(DatasetKey(project_id, dataset_id)) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("Not found: Dataset ", DatasetKey(project_id, dataset_id)));
+  }
+  std::vector<bigquery::Table> out;
+  for (const auto& [key, state] : tables_) {
+    if (state.table.ref.project_id != project_id || state.table.ref.dataset_id != dataset_id) {
+      continue;
+    }
+    bigquery::Table entry;
+    entry.ref = state.table.ref;
+    entry.type = state.table.type;
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 absl::Status FakeBigQueryClient::DeleteTable(const TableRef& ref) {
   if (absl::Status s = BeginCall(Method::kDeleteTable); !s.ok()) return s;
   absl::MutexLock lock(&mu_);

@@ -36,8 +36,9 @@ class FakeBigQueryClient final : public bigquery::BigQueryClient {
     kQuery,
     kRunLoadJob,
     kGetJob,
+    kListTables,
   };
-  static constexpr size_t kMethodCount = 10;
+  static constexpr size_t kMethodCount = 11;
   // BigQuery's documented limit for one insertAll request.
   static constexpr size_t kDefaultMaxRequestBytes = 10485760;
 
@@ -52,6 +53,8 @@ class FakeBigQueryClient final : public bigquery::BigQueryClient {
                                                    const std::vector<bigquery::Field>& schema,
                                                    std::string_view etag) override;
   absl::Status DeleteTable(const bigquery::TableRef& ref) override;
+  absl::StatusOr<std::vector<bigquery::Table>> ListTables(std::string_view project_id,
+                                                          std::string_view dataset_id) override;
   absl::StatusOr<bigquery::InsertResult> InsertAll(const bigquery::TableRef& ref,
                                                    std::span<const bigquery::InsertRow> rows,
                                                    const bigquery::InsertOptions& options) override;

@@ -54,6 +54,10 @@ class RecordingClient : public bigquery::BigQueryClient {
   absl::Status DeleteTable(const bigquery::TableRef&) override {
     return absl::UnimplementedError("DeleteTable");
   }
+  absl::StatusOr<std::vector<bigquery::Table>> ListTables(std::string_view,
+                                                          std::string_view) override {
+    return absl::UnimplementedError("ListTables");
+  }
   absl::StatusOr<bigquery::InsertResult> InsertAll(const bigquery::TableRef&,
                                                    std::span<const bigquery::InsertRow>,
                                                    const bigquery::InsertOptions&) override {

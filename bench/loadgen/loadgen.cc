@@ -82,8 +82,8 @@ std::vector<std::string> BuildRequests(const Options& o, const std::vector<std::
     }
     out.push_back("POST " + o.path + " HTTP/1.1\r\nHost: " + o.host +
                   "\r\nContent-Type: application/json\r\nAuthorization: Basic " +
-                  Base64(o.write_key + ":") + "\r\nContent-Length: " +
-                  std::to_string(body.size()) + "\r\n\r\n" + body);
+                  Base64(o.write_key + ":") + "\r\nContent-Length: " + std::to_string(body.size()) +
+                  "\r\n\r\n" + body);
   }
   return out;
 }
@@ -184,8 +184,7 @@ int main(int argc, char** argv) {
   std::vector<ThreadResult> results(o.connections);
   std::vector<std::thread> threads;
   for (int i = 0; i < o.connections; ++i) {
-    threads.emplace_back(RunConnection, std::cref(o), std::cref(requests), i * 7, end,
-                         &results[i]);
+    threads.emplace_back(RunConnection, std::cref(o), std::cref(requests), i * 7, end, &results[i]);
   }
   for (auto& t : threads) t.join();
   const double elapsed =
@@ -199,7 +198,9 @@ int main(int argc, char** argv) {
     lat.insert(lat.end(), r.latencies_us.begin(), r.latencies_us.end());
   }
   std::sort(lat.begin(), lat.end());
-  auto pct = [&](double p) { return lat.empty() ? 0.0 : lat[static_cast<size_t>(p * (lat.size() - 1))]; };
+  auto pct = [&](double p) {
+    return lat.empty() ? 0.0 : lat[static_cast<size_t>(p * (lat.size() - 1))];
+  };
   const bool batch = o.path == "/v1/batch" || o.path == "/v1/b" || o.path == "/v1/import";
   const double events_per_req = batch ? o.events_per_request : 1;
   std::printf(

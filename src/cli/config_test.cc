@@ -50,8 +50,8 @@ TEST(ConfigTest, SeedVariablesAreRead) {
 }
 
 TEST(ConfigTest, EmulatorHostAcceptsAUrlOrHostPort) {
-  auto c = ConfigFromEnv(FakeEnv({{"BIGQUERY_EMULATOR_HOST", "http://127.0.0.1:9050/"}}),
-                         std::nullopt);
+  auto c =
+      ConfigFromEnv(FakeEnv({{"BIGQUERY_EMULATOR_HOST", "http://127.0.0.1:9050/"}}), std::nullopt);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->emulator_host, "127.0.0.1:9050");
   EXPECT_FALSE(c->UsesEmbeddedEmulator());
@@ -59,7 +59,8 @@ TEST(ConfigTest, EmulatorHostAcceptsAUrlOrHostPort) {
 
 TEST(ConfigTest, RejectsBadValuesWithTheVariableName) {
   auto c = ConfigFromEnv(FakeEnv({{"BIGQUERY_AUTO_TABLE_MANAGEMENT", "maybe"}}), std::nullopt);
-  EXPECT_THAT(c.status().message(), HasSubstr("BIGQUERY_AUTO_TABLE_MANAGEMENT must be true or false"));
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("BIGQUERY_AUTO_TABLE_MANAGEMENT must be true or false"));
   c = ConfigFromEnv(FakeEnv({{"BIGQUERY_DATASET", "my-data"}}), std::nullopt);
   EXPECT_THAT(c.status().message(), HasSubstr("dataset \"my-data\""));
   c = ConfigFromEnv(FakeEnv({{"PORT", "70000"}}), std::nullopt);
@@ -79,10 +80,14 @@ TEST(ConfigTest, SourcesFileGivesEachSourceItsDataset) {
 TEST(ConfigTest, SourcesFileErrorsArePrecise) {
   EXPECT_THAT(ParseSourcesFile("{").status().message(), HasSubstr("not valid JSON"));
   EXPECT_THAT(ParseSourcesFile(R"({"sources":[{"name":"a","write_key":"k","dataset":"d"},
-      {"name":"b","write_key":"k","dataset":"e"}]})").status().message(),
+      {"name":"b","write_key":"k","dataset":"e"}]})")
+                  .status()
+                  .message(),
               HasSubstr("source b reuses a write key"));
   EXPECT_THAT(ParseSourcesFile(R"({"sources":[{"name":"a","dataset":"d"},
-      {"name":"b","write_key":"k","dataset":"e"}]})").status().message(),
+      {"name":"b","write_key":"k","dataset":"e"}]})")
+                  .status()
+                  .message(),
               HasSubstr("only a single source may omit it"));
 }
 

@@ -108,8 +108,8 @@ int Main(int argc, char** argv) {
       file.open(input);
       if (!file) return Fail(absl::NotFoundError("cannot open " + input));
     }
-    absl::Status st = RunTransform(input == "-" ? std::cin : file, std::cout, std::cerr,
-                                   options, &stats);
+    absl::Status st =
+        RunTransform(input == "-" ? std::cin : file, std::cout, std::cerr, options, &stats);
     if (!st.ok()) return Fail(st);
     return 0;
   }
@@ -122,8 +122,8 @@ int Main(int argc, char** argv) {
     return st.ok() ? 0 : Fail(st);
   }
   if (*query) {
-    absl::Status st = RunQuery(*config, sql, json_output ? QueryOutput::kJsonLines
-                                                         : QueryOutput::kTable, std::cout);
+    absl::Status st = RunQuery(
+        *config, sql, json_output ? QueryOutput::kJsonLines : QueryOutput::kTable, std::cout);
     return st.ok() ? 0 : Fail(st);
   }
   if (*views_apply) {

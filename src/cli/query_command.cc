@@ -35,9 +35,8 @@ void PrintTable(const bigquery::QueryResult& result, std::ostream& out) {
   for (size_t i = 0; i < widths.size(); ++i) rule += (i ? "-+-" : "") + std::string(widths[i], '-');
   out << rule << "\n";
   for (const auto& row : result.rows) {
-    print_line([&](size_t i) {
-      return i < row.size() && row[i] ? std::string_view(*row[i]) : kNull;
-    });
+    print_line(
+        [&](size_t i) { return i < row.size() && row[i] ? std::string_view(*row[i]) : kNull; });
   }
   out << "(" << result.rows.size() << (result.rows.size() == 1 ? " row)" : " rows)") << "\n";
 }

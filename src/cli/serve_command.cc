@@ -64,7 +64,8 @@ absl::Status RunServe(const Config& config, const ServeFlags& flags) {
   if (!target.ok()) return target.status();
   spdlog::info("delivering to {}", target->description);
   if (target->embedded_emulator != nullptr) {
-    if (absl::Status st = WritePortFile(flags.emulator_port_file, target->embedded_emulator->port());
+    if (absl::Status st =
+            WritePortFile(flags.emulator_port_file, target->embedded_emulator->port());
         !st.ok()) {
       return st;
     }
@@ -79,8 +80,7 @@ absl::Status RunServe(const Config& config, const ServeFlags& flags) {
   row_writer::RowWriter* writer = &streaming;
   if (config.load_mode == LoadMode::kLoadJobs) writer = &load_jobs;
   loader::BatchWriter batch_writer(&tables, writer, &quarantine);
-  loader::Loader loader(MakeLoaderOptions(config, target->project_id), spool->get(),
-                        &batch_writer);
+  loader::Loader loader(MakeLoaderOptions(config, target->project_id), spool->get(), &batch_writer);
   loader.Start();
 
   std::atomic<bool> ready{false};

@@ -63,8 +63,8 @@ absl::Status RunTransform(std::istream& in, std::ostream& out, std::ostream& err
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     ++stats->events;
     // Each line is one event of any type: parse it as a one-item batch.
-    auto parsed = segment::ParseRequest("{\"batch\":[" + line + "]}", segment::Endpoint::kBatch,
-                                        context);
+    auto parsed =
+        segment::ParseRequest("{\"batch\":[" + line + "]}", segment::Endpoint::kBatch, context);
     if (!parsed.ok()) {
       ++stats->rejected;
       const absl::string_view message = parsed.status().message();

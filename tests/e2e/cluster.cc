@@ -47,9 +47,9 @@ Cluster::~Cluster() = default;
 absl::Status Cluster::StartEmulator(const std::vector<std::string>& extra_flags, int port) {
   const std::string port_file = dir_ + "/emulator.port";
   std::remove(port_file.c_str());
-  std::vector<std::string> argv = {OpentrackBinary(), "emulator",       "--port",
-                                   std::to_string(port), "--port-file", port_file,
-                                   "--db",              dir_ + "/emulator.sqlite"};
+  std::vector<std::string> argv = {
+      OpentrackBinary(), "emulator", "--port", std::to_string(port),
+      "--port-file",     port_file,  "--db",   dir_ + "/emulator.sqlite"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   auto p = TestProcess::Start(argv, {}, dir_ + "/emulator.log");
   if (!p.ok()) return p.status();
@@ -141,9 +141,9 @@ absl::StatusOr<http_client::HttpResponse> Cluster::Emulator(const std::string& m
 }
 
 absl::StatusOr<QueryRows> Cluster::Query(const std::string& sql) {
-  auto resp = Emulator("POST", absl::StrCat("/projects/", kProject, "/queries"),
-                       absl::StrCat("{\"query\":", JsonQuote(sql),
-                                    ",\"useLegacySql\":false,\"timeoutMs\":60000}"));
+  auto resp = Emulator(
+      "POST", absl::StrCat("/projects/", kProject, "/queries"),
+      absl::StrCat("{\"query\":", JsonQuote(sql), ",\"useLegacySql\":false,\"timeoutMs\":60000}"));
   if (!resp.ok()) return resp.status();
   if (resp->status != 200) {
     return absl::InternalError(absl::StrCat("query failed ", resp->status, ": ", resp->body));

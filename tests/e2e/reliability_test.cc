@@ -24,9 +24,9 @@ std::string NumberedBatch(const std::string& event, const std::string& prefix, i
   std::string body = "{\"batch\":[";
   for (int i = first; i < first + n; ++i) {
     if (i > first) body.push_back(',');
-    body += absl::StrCat(R"({"type":"track","userId":"user-)", i % 97, R"(","messageId":")",
-                         prefix, "-", i, R"(","event":")", event,
-                         R"(","properties":{"n":)", i, R"(,"label":"x)", i % 13, R"("}})");
+    body += absl::StrCat(R"({"type":"track","userId":"user-)", i % 97, R"(","messageId":")", prefix,
+                         "-", i, R"(","event":")", event, R"(","properties":{"n":)", i,
+                         R"(,"label":"x)", i % 13, R"("}})");
   }
   return body + "]}";
 }
@@ -43,7 +43,8 @@ class Sender {
       pool.emplace_back([=, this] {
         for (int b = 0; b < batches_per_thread && !stop_; ++b) {
           const int first = (t * batches_per_thread + b) * batch_size;
-          auto resp = cluster_->Post("/v1/batch", NumberedBatch(event_, prefix_, first, batch_size));
+          auto resp =
+              cluster_->Post("/v1/batch", NumberedBatch(event_, prefix_, first, batch_size));
           if (resp.ok() && resp->status == 200) {
             std::lock_guard<std::mutex> lock(mu_);
             for (int i = first; i < first + batch_size; ++i) {
@@ -88,7 +89,8 @@ void ExpectAllDelivered(Cluster& cluster, const std::string& table,
   size_t missing = 0;
   for (const std::string& id : acked) missing += stored.count(id) == 0;
   FAIL() << missing << " of " << acked.size() << " acknowledged events missing from " << table
-         << "\n" << cluster.CollectorLog();
+         << "\n"
+         << cluster.CollectorLog();
 }
 
 TEST(ReliabilityTest, KillNineUnderLoadLosesNoAcknowledgedEvent) {
@@ -96,7 +98,8 @@ TEST(ReliabilityTest, KillNineUnderLoadLosesNoAcknowledgedEvent) {
   ASSERT_TRUE(cluster.StartEmulator().ok());
   ASSERT_TRUE(cluster.StartCollector().ok());
   Sender sender(&cluster, "Crash Test", "crash");
-  std::thread load([&] { sender.Run(/*threads=*/8, /*batches_per_thread=*/400, /*batch_size=*/20); });
+  std::thread load(
+      [&] { sender.Run(/*threads=*/8, /*batches_per_thread=*/400, /*batch_size=*/20); });
   absl::SleepFor(absl::Milliseconds(1500));
   cluster.KillCollector(SIGKILL);
   sender.Stop();
@@ -110,8 +113,9 @@ TEST(ReliabilityTest, KillNineUnderLoadLosesNoAcknowledgedEvent) {
 
 TEST(ReliabilityTest, InjectedErrorsAndRateLimitsLoseNothing) {
   Cluster cluster;
-  ASSERT_TRUE(cluster.StartEmulator({"--error-rate", "0.05", "--error-code", "503",
-                                     "--error-reason", "backendError"})
+  ASSERT_TRUE(cluster
+                  .StartEmulator({"--error-rate", "0.05", "--error-code", "503", "--error-reason",
+                                  "backendError"})
                   .ok());
   ASSERT_TRUE(cluster.StartCollector().ok());
   Sender sender(&cluster, "Flaky", "flaky");

@@ -54,8 +54,8 @@ TEST_F(ServeTest, SampleEventsReachSegmentTablesWithTheirColumns) {
     ASSERT_EQ(resp->status, 200) << resp->body;
   }
   const std::map<std::string, std::string> tables = {
-      {"track", "tracks"}, {"identify", "identifies"}, {"page", "pages"},
-      {"screen", "screens"}, {"group", "groups"},     {"alias", "aliases"}};
+      {"track", "tracks"},   {"identify", "identifies"}, {"page", "pages"},
+      {"screen", "screens"}, {"group", "groups"},        {"alias", "aliases"}};
   for (const auto& [type, table] : tables) {
     if (by_type[type] == 0) continue;
     auto n = cluster_.WaitForCount(absl::StrCat("SELECT COUNT(DISTINCT id) FROM ", Table(table)),
@@ -109,8 +109,8 @@ TEST_F(ServeTest, ShortPathsAcceptTextPlainWithTheWriteKeyInTheBody) {
   for (const auto& [path, fields] : bodies) {
     std::string body = fields;
     body.pop_back();
-    body += absl::StrCat(R"(,"userId":"short-user","messageId":"short)", path.back(),
-                         R"(","writeKey":")", kWriteKey, R"("})");
+    body += absl::StrCat(R"(,"userId":"short-user","messageId":"short)",
+                         path.substr(path.size() - 1), R"(","writeKey":")", kWriteKey, R"("})");
     auto resp = cluster_.PostRaw(path, body, {{"Content-Type", "text/plain"}});
     ASSERT_TRUE(resp.ok());
     EXPECT_EQ(resp->status, 200) << path << " " << resp->body;
@@ -141,13 +141,13 @@ TEST_F(ServeTest, TimestampIsCorrectedForClockSkew) {
   ASSERT_TRUE(resp.ok());
   ASSERT_EQ(resp->status, 200) << resp->body;
   ASSERT_TRUE(
-      cluster_.WaitForCount(absl::StrCat("SELECT COUNT(*) FROM ", Table("skew")), 1,
-                            absl::Seconds(30))
+      cluster_
+          .WaitForCount(absl::StrCat("SELECT COUNT(*) FROM ", Table("skew")), 1, absl::Seconds(30))
           .ok());
-  auto rows = cluster_.Query(absl::StrCat(
-      "SELECT TIMESTAMP_DIFF(received_at, timestamp, MILLISECOND), "
-      "UNIX_MICROS(original_timestamp), UNIX_MICROS(sent_at) FROM ",
-      Table("skew")));
+  auto rows =
+      cluster_.Query(absl::StrCat("SELECT TIMESTAMP_DIFF(received_at, timestamp, MILLISECOND), "
+                                  "UNIX_MICROS(original_timestamp), UNIX_MICROS(sent_at) FROM ",
+                                  Table("skew")));
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->rows.size(), 1u);
   EXPECT_EQ(rows->rows[0][0], "10000");

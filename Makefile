@@ -5,7 +5,7 @@ BUILD_TYPE  ?= RelWithDebInfo
 JOBS        ?= $(shell nproc)
 OPENTRACK    = $(BUILD_DIR)/src/cli/opentrack
 
-.PHONY: deps configure build run test test-asan bench fuzz format clean
+.PHONY: deps configure build run test test-asan bench fuzz fuzz-smoke format clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -24,10 +24,22 @@ run: build
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
 
+# Unit and emulator tests under AddressSanitizer + UBSan (end-to-end tests,
+# which time real processes, run in the plain build).
 test-asan: deps
 	cmake --preset asan-ubsan
 	cmake --build --preset asan-ubsan -j $(JOBS)
-	ctest --preset asan-ubsan -j $(JOBS) --timeout 900
+	ctest --preset asan-ubsan -j $(JOBS) --timeout 900 -LE 'e2e|clients'
+
+# Builds the libFuzzer targets with clang and runs each for a short while on
+# its seed corpus: a smoke test, not a campaign.
+FUZZ_SECONDS ?= 20
+fuzz-smoke: fuzz
+	for f in build/fuzz/fuzz/*_fuzzer; do \
+	  name=$$(basename $$f _fuzzer); corpus=fuzz/corpus/$$name; mkdir -p /tmp/ot-fuzz-$$name; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 /tmp/ot-fuzz-$$name \
+	    $$( [ -d $$corpus ] && echo $$corpus ) || exit 1; \
+	done
 
 bench: deps
 	cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \

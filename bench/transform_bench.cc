@@ -149,6 +149,10 @@ void BM_Transform(benchmark::State& state) {
   const double events = static_cast<double>(sample.events.size());
   state.counters["rows/event"] = static_cast<double>(rows_per_pass) / events;
   state.counters["cells/event"] = static_cast<double>(cells_per_pass) / events;
+  // CPU time per event (inverted rate), the figure the 300k events/s target reads as 3.3us.
+  state.counters["time/event"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * events,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["out_bytes/event"] =
       static_cast<double>(encoded_bytes) / static_cast<double>(state.iterations()) / events;
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(sample.events.size()));

@@ -172,7 +172,17 @@ int main(int argc, char** argv) {
   app.add_option("--events", o.events_file);
   CLI11_PARSE(app, argc, argv);
 
-  const std::vector<std::string> events = ReadLines(o.events_file);
+  std::vector<std::string> events = ReadLines(o.events_file);
+  // A single-event endpoint only takes its own type: /v1/track gets the track events.
+  static const std::pair<const char*, const char*> kSingle[] = {
+      {"/v1/track", "track"}, {"/v1/t", "track"},   {"/v1/identify", "identify"},
+      {"/v1/i", "identify"},  {"/v1/page", "page"}, {"/v1/p", "page"},
+      {"/v1/group", "group"}, {"/v1/g", "group"}};
+  for (const auto& [path, type] : kSingle) {
+    if (o.path != path) continue;
+    const std::string needle = std::string("\"type\":\"") + type + "\"";
+    std::erase_if(events, [&](const std::string& e) { return e.find(needle) == std::string::npos; });
+  }
   if (events.empty()) {
     std::fprintf(stderr, "no events in %s\n", o.events_file.c_str());
     return 1;

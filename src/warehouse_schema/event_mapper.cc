@@ -82,7 +82,7 @@ uint32_t EventMapper::Intern(const std::string& name) {
 
 void EventMapper::ResetCachesIfFull() {
   if (columns_.size() < kMaxCachedNames && tables_.size() < kMaxCachedNames) return;
-  columns_.clear();
+  columns_.Clear();
   tables_.clear();
   ids_.clear();
   claimed_.clear();
@@ -90,11 +90,9 @@ void EventMapper::ResetCachesIfFull() {
   for (std::string_view name : kFixedNames) Intern(std::string(name));
 }
 
-size_t EventMapper::PathHash::operator()(std::string_view s) const { return internal::NameHash(s); }
-
 const EventMapper::ColumnName& EventMapper::LookupColumn() {
-  auto it = columns_.find(std::string_view(path_));
-  if (it != columns_.end()) return it->second;
+  const uint32_t path_hash = internal::NameHash(path_);
+  if (const ColumnName* found = columns_.Find(path_, path_hash)) return *found;
   ColumnName entry;
   entry.name = ColumnNameForPath(path_);
   entry.prefixed = "_" + entry.name;
@@ -103,7 +101,7 @@ const EventMapper::ColumnName& EventMapper::LookupColumn() {
   entry.prefixed_hash = internal::NameHash(entry.prefixed);
   entry.id = Intern(entry.name);
   entry.prefixed_id = entry.reserved_mask != 0 ? Intern(entry.prefixed) : entry.id;
-  return columns_.emplace(std::string(path_), std::move(entry)).first->second;
+  return *columns_.Insert(path_, path_hash, std::move(entry)).first;
 }
 
 const std::string& EventMapper::LookupTable(std::string_view raw_event) {
@@ -252,7 +250,7 @@ absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::
     case TableKind::kTracks: {
       const std::string& table = LookupTable(*e.event);
       for (const bool event_table : {false, true}) {
-        Row& row = StartRow(e, event_table ? table : "tracks", rows);
+        Row& row = event_table ? StartRow(e, table, rows) : StartRow(e, "tracks", rows, false);
         AddStandard(e, true, e.message_id, &row);
         AddFixedString(kEventId, table, &row);
         AddFixedString(kEventTextId, *e.event, &row);
@@ -305,14 +303,16 @@ absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::
   return absl::OkStatus();
 }
 
-Row& EventMapper::StartRow(const Event& e, std::string table, std::vector<Row>* rows) {
+Row& EventMapper::StartRow(const Event& e, std::string table, std::vector<Row>* rows,
+                           bool payload) {
   if (++stamp_ == 0) std::fill(claimed_.begin(), claimed_.end(), 0), stamp_ = 1;
   Row& row = rows->emplace_back();
   row.table = std::move(table);
   row.insert_id.assign(e.message_id);
   row.received_at = absl::FromUnixMicros(e.received_at->micros);
-  row.arena.reserve(arena_hint_);
-  row.cells.reserve(cells_hint_);
+  // Standard columns and context only (the tracks row): much less than the event.
+  row.arena.reserve(payload ? arena_hint_ : context_.arena.size() + 512);
+  row.cells.reserve(payload ? cells_hint_ : context_.cells.size() + 16);
   return row;
 }
 

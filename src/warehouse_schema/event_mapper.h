@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "simdjson.h"
+#include "warehouse_schema/internal/name_table.h"
 #include "warehouse_schema/naming.h"
 #include "warehouse_schema/types.h"
 
@@ -54,7 +55,8 @@ class EventMapper {
   const std::string& LookupTable(std::string_view raw_event);
 
   // Row assembly.
-  Row& StartRow(const Event& e, std::string table, std::vector<Row>* rows);
+  // `payload`: the row will also hold properties or traits.
+  Row& StartRow(const Event& e, std::string table, std::vector<Row>* rows, bool payload = true);
   bool Claim(uint32_t id);
   // Adds standard column `id` (see event_mapper.cc FixedId) and claims it.
   void AddFixedString(uint32_t id, std::string_view value, Row* row);
@@ -65,22 +67,12 @@ class EventMapper {
   void AddValue(const simdjson::dom::element& value, uint16_t table_bit, Row* row);
 
   simdjson::dom::parser parser_;
-  std::string padded_;  // input copy with simdjson's padding
-  // Hashes raw paths with internal::NameHash: cheaper than absl's hash for the
-  // short keys of this hot lookup.
-  struct PathHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const;
-  };
-  struct PathEq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-  };
-  absl::flat_hash_map<std::string, ColumnName, PathHash, PathEq> columns_;  // raw path -> names
-  absl::flat_hash_map<std::string, std::string> tables_;                    // raw event -> table
-  absl::flat_hash_map<std::string, uint32_t> ids_;  // column name -> interned id
-  std::vector<uint32_t> fixed_hashes_;              // NameHash of each FixedId's name
-  std::vector<uint32_t> claimed_;                   // interned id -> row stamp that used it
+  std::string padded_;                                    // input copy with simdjson's padding
+  internal::NameTable<ColumnName> columns_;               // raw path -> names
+  absl::flat_hash_map<std::string, std::string> tables_;  // raw event -> table
+  absl::flat_hash_map<std::string, uint32_t> ids_;        // column name -> interned id
+  std::vector<uint32_t> fixed_hashes_;                    // NameHash of each FixedId's name
+  std::vector<uint32_t> claimed_;                         // interned id -> row stamp that used it
   uint32_t stamp_ = 0;
   std::string path_;  // raw joined path of the value being flattened
   Row context_;       // context_* cells of the current event, built once

@@ -9,6 +9,7 @@
 #include "warehouse_schema/internal/fast_text.h"
 #include "warehouse_schema/internal/fast_time.h"
 #include "warehouse_schema/internal/json_writer.h"
+#include "warehouse_schema/internal/name_table.h"
 
 namespace opentrack::warehouse_schema::internal {
 namespace {
@@ -66,6 +67,55 @@ TEST(JsonWriterTest, StringMatchesAppendJsonString) {
     }
     EXPECT_EQ(got, want + ",-70.25") << s;
   }
+}
+
+TEST(JsonWriterTest, EveryLengthAndSpecialPosition) {
+  // Covers the 16-byte blocks and the short tail of every length.
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t at = 0; at <= n; ++at) {
+      for (const char special : {'"', '\\', '\n', '\x7f', '\xC3'}) {
+        std::string s(n, 'y');
+        if (at < n) s[at] = special;
+        std::string want = "p";
+        AppendJsonString(&want, s);
+        std::string got = "p";
+        {
+          JsonWriter w(&got);
+          w.String(s);
+        }
+        EXPECT_EQ(got, want) << n << " " << at;
+      }
+    }
+  }
+}
+
+TEST(NameTableTest, FindInsertEraseAndGrow) {
+  NameTable<int> table;
+  EXPECT_EQ(table.Find("a", NameHash("a")), nullptr);
+  for (int i = 0; i < 1000; ++i) {
+    const std::string name = "column_" + std::to_string(i);
+    EXPECT_TRUE(table.Insert(name, NameHash(name), i).second);
+  }
+  EXPECT_FALSE(table.Insert("column_7", NameHash("column_7"), 99).second);
+  EXPECT_EQ(table.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) {
+    const std::string name = "column_" + std::to_string(i);
+    const int* v = table.Find(name, NameHash(name));
+    ASSERT_NE(v, nullptr) << name;
+    EXPECT_EQ(*v, i);
+  }
+  EXPECT_TRUE(table.Erase("column_7", NameHash("column_7")));
+  EXPECT_FALSE(table.Erase("column_7", NameHash("column_7")));
+  EXPECT_EQ(table.Find("column_7", NameHash("column_7")), nullptr);
+  EXPECT_NE(table.Find("column_8", NameHash("column_8")), nullptr);
+  // Same hash, different names: told apart by the bytes.
+  table.Insert("x1", 5, 1);
+  table.Insert("x2", 5, 2);
+  EXPECT_EQ(*table.Find("x1", 5), 1);
+  EXPECT_EQ(*table.Find("x2", 5), 2);
+  NameTable<int> copy = table;
+  EXPECT_EQ(copy.size(), table.size());
+  EXPECT_EQ(*copy.Find("column_999", NameHash("column_999")), 999);
 }
 
 TEST(FastTimeTest, MatchesParseTimestamp) {

@@ -19,7 +19,7 @@ void QuotedInt(int64_t v, JsonWriter& w) {
 }
 
 // Text of a scalar for a STRING column: the original text where there is one.
-void WriteAsString(const Row& row, const Cell& cell, JsonWriter& w) {
+[[gnu::always_inline]] inline void WriteAsString(const Row& row, const Cell& cell, JsonWriter& w) {
   switch (cell.type) {
     case ColumnType::kString:
     case ColumnType::kTimestamp:
@@ -49,7 +49,8 @@ bool IsCanonicalTimestamp(std::string_view s) {
          s[16] == ':' && s[19] == '.' && s[26] == 'Z';
 }
 
-void WriteValue(const Row& row, const Cell& cell, ColumnType column, JsonWriter& w) {
+[[gnu::always_inline]] inline void WriteValue(const Row& row, const Cell& cell, ColumnType column,
+                                              JsonWriter& w) {
   switch (column) {
     case ColumnType::kString:
       WriteAsString(row, cell, w);
@@ -124,14 +125,16 @@ void AppendTimestampMicrosText(int64_t micros, std::string* out) {
 
 void AppendEncodedRow(const Row& row, const SchemaIndex& schema, std::string* out) {
   std::vector<std::string> claims;
-  // Names and text, quotes and separators, and up to 28 bytes per number.
-  JsonWriter w(out, row.arena.size() + row.cells.size() * 32 + 2);
+  // About the output size (names and text, quotes, separators, short
+  // numbers): the writer zero-fills what it reserves, so do not overshoot.
+  JsonWriter w(out, row.arena.size() + row.cells.size() * 12 + 64);
   w.Char('{');
   bool first = true;
   for (const Cell& cell : row.cells) {
     const SchemaIndex::Entry* entry = schema.Lookup(row, cell);
     if (entry != nullptr && internal::Accepts(entry->type, cell)) {  // the common case
-      w.Raw(std::string_view(entry->key).substr(first ? 1 : 0));     // key is ',"name":'
+      // key is ',"name":' then padding, so the first cell skips the comma.
+      w.RawPadded(entry->key.data() + (first ? 1 : 0), entry->key_size - (first ? 1 : 0));
       first = false;
       WriteValue(row, cell, entry->type, w);
       continue;

@@ -6,27 +6,37 @@ namespace opentrack::warehouse_schema {
 
 namespace {
 
-std::string KeyText(std::string_view name) {
+SchemaIndex::Entry MakeEntry(std::string_view name, ColumnType type, bool with_key) {
+  if (!with_key) return SchemaIndex::Entry{type, 0, std::string()};
   std::string key = ",";
   AppendJsonString(&key, name);
   key.push_back(':');
-  return key;
+  const auto size = static_cast<uint32_t>(key.size());
+  key.resize((size + 15) / 16 * 16 + 16, '\0');
+  return SchemaIndex::Entry{type, size, std::move(key)};
 }
 
 }  // namespace
 
 SchemaIndex::SchemaIndex(const TableSchema& schema) {
-  types_.reserve(schema.size());
+  types_.Reserve(schema.size());
   for (const Column& c : schema) Add(c.name, c.type);
 }
 
-bool SchemaIndex::Add(std::string_view name, ColumnType type) {
-  return types_.try_emplace(std::string(name), Entry{type, KeyText(name)}).second;
+SchemaIndex SchemaIndex::TypesOnly(const TableSchema& schema) {
+  SchemaIndex index;
+  index.with_keys_ = false;
+  index.types_.Reserve(schema.size());
+  for (const Column& c : schema) index.Add(c.name, c.type);
+  return index;
 }
 
-void SchemaIndex::Remove(std::string_view name) {
-  auto it = types_.find(Key{name, internal::NameHash(name)});
-  if (it != types_.end()) types_.erase(it);
+bool SchemaIndex::Add(std::string_view name, ColumnType type) {
+  const uint32_t hash = internal::NameHash(name);
+  if (types_.Find(name, hash) != nullptr) return false;
+  return types_.Insert(name, hash, MakeEntry(name, type, with_keys_)).second;
 }
+
+void SchemaIndex::Remove(std::string_view name) { types_.Erase(name, internal::NameHash(name)); }
 
 }  // namespace opentrack::warehouse_schema

@@ -3,12 +3,13 @@
 #ifndef OPENTRACK_WAREHOUSE_SCHEMA_SCHEMA_INDEX_H_
 #define OPENTRACK_WAREHOUSE_SCHEMA_SCHEMA_INDEX_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "absl/container/flat_hash_map.h"
 #include "warehouse_schema/internal/fast_text.h"
+#include "warehouse_schema/internal/name_table.h"
 #include "warehouse_schema/types.h"
 
 namespace opentrack::warehouse_schema {
@@ -17,22 +18,28 @@ class SchemaIndex {
  public:
   struct Entry {
     ColumnType type;
-    std::string key;  // separator, name and colon: ,"name":
+    uint32_t key_size;  // of the text in `key`
+    // Separator, name and colon (,"name":), then zero padding of 16 to 31
+    // bytes so encoding copies it in whole 16-byte blocks.
+    std::string key;
+    std::string_view KeyText() const { return std::string_view(key.data(), key_size); }
   };
 
   SchemaIndex() = default;
   explicit SchemaIndex(const TableSchema& schema);
+  // For planning only: types without the key text (Lookup()'s key is empty),
+  // which saves building a key per column for every batch.
+  static SchemaIndex TypesOnly(const TableSchema& schema);
 
   std::optional<ColumnType> Find(std::string_view name) const {
-    return Find(Key{name, internal::NameHash(name)});
+    return TypeOf(types_.Find(name, internal::NameHash(name)));
   }
   std::optional<ColumnType> Find(const Row& row, const Cell& cell) const {
-    return Find(Key{row.Name(cell), cell.name_hash});
+    return TypeOf(Lookup(row, cell));
   }
   // nullptr when the cell's column is not in the schema.
   const Entry* Lookup(const Row& row, const Cell& cell) const {
-    auto it = types_.find(Key{row.Name(cell), cell.name_hash});
-    return it == types_.end() ? nullptr : &it->second;
+    return types_.Find(row.Name(cell), cell.name_hash);
   }
   // Adds `name` unless present; true when added.
   bool Add(std::string_view name, ColumnType type);
@@ -40,32 +47,13 @@ class SchemaIndex {
   size_t size() const { return types_.size(); }
 
  private:
-  struct Key {
-    std::string_view name;
-    uint32_t hash;
-  };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(const std::string& s) const { return internal::NameHash(s); }
-    size_t operator()(const Key& k) const { return k.hash; }
-  };
-  struct Eq {
-    using is_transparent = void;
-    static std::string_view View(const std::string& s) { return s; }
-    static std::string_view View(const Key& k) { return k.name; }
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return View(a) == View(b);
-    }
-  };
-
-  std::optional<ColumnType> Find(const Key& key) const {
-    auto it = types_.find(key);
-    if (it == types_.end()) return std::nullopt;
-    return it->second.type;
+  static std::optional<ColumnType> TypeOf(const Entry* e) {
+    if (e == nullptr) return std::nullopt;
+    return e->type;
   }
 
-  absl::flat_hash_map<std::string, Entry, Hash, Eq> types_;
+  bool with_keys_ = true;
+  internal::NameTable<Entry> types_;
 };
 
 }  // namespace opentrack::warehouse_schema

@@ -7,7 +7,7 @@ namespace opentrack::warehouse_schema {
 
 SchemaPlan PlanSchema(const TableSchema& current, std::span<const Row> rows) {
   SchemaPlan plan;
-  SchemaIndex index(current);
+  SchemaIndex index = SchemaIndex::TypesOnly(current);
   std::vector<std::string> claims;
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& row = rows[i];

@@ -58,11 +58,12 @@ struct Row {
   std::string arena;        // names and text of `cells`
   std::vector<Cell> cells;  // at most one per name, in column order
 
+  // Unchecked: cells only ever point inside their own row's arena.
   std::string_view Name(const Cell& c) const {
-    return std::string_view(arena).substr(c.name_offset, c.name_size);
+    return std::string_view(arena.data() + c.name_offset, c.name_size);
   }
   std::string_view Text(const Cell& c) const {
-    return std::string_view(arena).substr(c.text_offset, c.text_size);
+    return std::string_view(arena.data() + c.text_offset, c.text_size);
   }
   // Appends a cell; the caller keeps names unique within the row.
   void AddString(std::string_view name, std::string_view value);

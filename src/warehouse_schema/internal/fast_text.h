@@ -11,6 +11,10 @@
 
 #include "common/json_text.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace opentrack::warehouse_schema::internal {
 
 // Marks (bit 7 of each byte, little-endian) the bytes of the 8 in `w` that
@@ -22,6 +26,29 @@ inline uint64_t SpecialJsonBytes(uint64_t w) {
   auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
   const uint64_t control = (w - 0x20 * kOnes) & ~w & kHigh;  // a byte < 0x20
   return (w & kHigh) | control | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes));
+}
+
+inline constexpr size_t kSpecialBlock = 16;
+
+// Bit i set when byte i of the 16 at `p` needs escaping in JSON or is
+// non-ASCII (exact, unlike SpecialJsonBytes).
+inline uint32_t SpecialJsonMask16(const char* p) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Signed compare: bytes >= 0x80 are negative, so this catches them too.
+  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  return static_cast<uint32_t>(
+      _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))));
+#else
+  uint32_t mask = 0;
+  for (size_t i = 0; i < kSpecialBlock; ++i) {
+    const auto b = static_cast<unsigned char>(p[i]);
+    if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') mask |= uint32_t{1} << i;
+  }
+  return mask;
+#endif
 }
 
 inline bool PlainJsonWord(uint64_t w) { return SpecialJsonBytes(w) == 0; }
@@ -80,8 +107,20 @@ inline uint32_t NameHash(std::string_view s) {
     h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
     h ^= h >> 31;
   }
+  // The last 0 to 7 bytes, with fixed-size loads (no memcpy call).
+  const size_t left = s.size() - i;
+  const char* p = s.data() + i;
   uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
+  if (left >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + left - 4, 4);
+    tail = lo | (uint64_t{hi} << 32);
+  } else if (left > 0) {
+    tail = static_cast<unsigned char>(p[0]) |
+           (uint64_t{static_cast<unsigned char>(p[left / 2])} << 8) |
+           (uint64_t{static_cast<unsigned char>(p[left - 1])} << 16);
+  }
   h = (h ^ tail) * 0x94D049BB133111EBull;
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;

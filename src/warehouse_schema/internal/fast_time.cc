@@ -58,7 +58,11 @@ std::optional<int64_t> ParseCommonForm(std::string_view s) {
 }  // namespace
 
 std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
-  if (s.size() < 16) return std::nullopt;  // shorter than YYYY-MM-DDTHH:MM
+  // Shorter than YYYY-MM-DDTHH:MM, or not starting like a date: most string
+  // values end here (the same first checks common ParseTimestamp makes).
+  if (s.size() < 16 || s[4] != '-' || s[7] != '-' || static_cast<unsigned char>(s[0] - '0') > 9) {
+    return std::nullopt;
+  }
   if (std::optional<int64_t> micros = ParseCommonForm(s)) return micros;
   const std::optional<absl::Time> t = ParseTimestamp(s);
   if (!t) return std::nullopt;

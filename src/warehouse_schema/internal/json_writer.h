@@ -31,26 +31,44 @@ class JsonWriter {
     std::memcpy(Need(s.size()), s.data(), s.size());
     pos_ += s.size();
   }
+  // Writes the first `size` bytes of `padded`, which holds at least
+  // RoundUp16(size) readable bytes: whole 16-byte blocks, no memcpy call.
+  void RawPadded(const char* padded, size_t size) {
+    char* p = Need(size + kSpecialBlock);
+    for (size_t i = 0; i < size; i += kSpecialBlock) std::memcpy(p + i, padded + i, kSpecialBlock);
+    pos_ += size;
+  }
   void Unwrite() { --pos_; }  // drops the last byte written
 
   // A quoted, escaped string; the same text as opentrack::AppendJsonString.
   void String(std::string_view s) {
-    char* p = Need(2 * s.size() + 2);
+    // Blocks of 16 bytes are stored whole before their plain prefix is known:
+    // after reading r bytes at most 2r + 1 are written, so this is room enough.
+    char* p = Need(2 * s.size() + 2 + kSpecialBlock);
     *p++ = '"';
-    for (size_t i = 0; i < s.size();) {
-      if (i + 8 <= s.size()) {
-        uint64_t w;
-        std::memcpy(&w, s.data() + i, 8);
-        std::memcpy(p, &w, 8);  // room: at most 2 * i + 9 bytes are written so far
-        const uint64_t special = SpecialJsonBytes(w);
-        const size_t plain = special == 0 ? 8 : static_cast<size_t>(__builtin_ctzll(special)) / 8;
-        p += plain, i += plain;
-        if (plain == 8) continue;
+    const char* in = s.data();
+    const char* const end = in + s.size();
+    while (in != end) {
+      const size_t left = static_cast<size_t>(end - in);
+      uint32_t special;
+      if (left >= kSpecialBlock) {
+        std::memcpy(p, in, kSpecialBlock);
+        special = SpecialJsonMask16(in);
+      } else {  // the tail, through a padded copy (never read past `end`)
+        char block[kSpecialBlock] = {};
+        CopyShort(in, left, block);
+        std::memcpy(p, block, kSpecialBlock);
+        special = SpecialJsonMask16(block) | (uint32_t{1} << left);
       }
-      const char c = s[i++];
-      if (PlainJsonByte(c)) {
-        *p++ = c;
-      } else if (c == '"' || c == '\\') {
+      if (special == 0) {
+        p += kSpecialBlock, in += kSpecialBlock;
+        continue;
+      }
+      const auto plain = static_cast<size_t>(__builtin_ctz(special));
+      p += plain, in += plain;
+      if (in == end) break;
+      const char c = *in++;
+      if (c == '"' || c == '\\') {
         *p++ = '\\', *p++ = c;
       } else {  // control or non-ASCII: the careful writer, for the whole string
         out_->resize(pos_);
@@ -84,9 +102,25 @@ class JsonWriter {
 
  private:
   char* Need(size_t n) {
-    // std::string grows its capacity geometrically; the slack keeps resizes rare.
-    if (pos_ + n > out_->size()) out_->resize(pos_ + n + 256);
+    // std::string grows its capacity geometrically; the slack keeps resizes
+    // (and their zero-filling) rare.
+    if (pos_ + n > out_->size()) out_->resize(pos_ + n + 1024);
     return out_->data() + pos_;
+  }
+
+  // Copies 1 to 15 bytes with fixed-size moves (no memcpy call).
+  static void CopyShort(const char* in, size_t n, char* block) {
+    if (n >= 8) {
+      std::memcpy(block, in, 8);
+      std::memcpy(block + n - 8, in + n - 8, 8);
+    } else if (n >= 4) {
+      std::memcpy(block, in, 4);
+      std::memcpy(block + n - 4, in + n - 4, 4);
+    } else {
+      block[0] = in[0];
+      block[n / 2] = in[n / 2];
+      block[n - 1] = in[n - 1];
+    }
   }
 
   std::string* out_;

@@ -13,18 +13,6 @@ absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.
 
 }  // namespace
 
-bool Accepts(ColumnType column, const Cell& cell) {
-  if (column == cell.type || column == ColumnType::kString) return true;
-  if (column == ColumnType::kFloat) return cell.type == ColumnType::kInteger;
-  if (column == ColumnType::kInteger && cell.type == ColumnType::kFloat) {
-    const double f = cell.floating;
-    // [-2^63, 2^63): the doubles that convert to int64 without overflow.
-    return std::isfinite(f) && std::trunc(f) == f && f >= -9223372036854775808.0 &&
-           f < 9223372036854775808.0;
-  }
-  return false;
-}
-
 Placement RouteCell(const Row& row, const Cell& cell, const SchemaIndex& schema,
                     std::vector<std::string>* sibling_claims) {
   const std::string_view name = row.Name(cell);

@@ -4,6 +4,7 @@
 #ifndef OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_VALUE_ROUTER_H_
 #define OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_VALUE_ROUTER_H_
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,18 @@ struct Placement {
 };
 
 // True when a `cell` value converts exactly into a column of type `column`.
-bool Accepts(ColumnType column, const Cell& cell);
+// Inline: it runs for every cell in planning and in encoding.
+inline bool Accepts(ColumnType column, const Cell& cell) {
+  if (column == cell.type || column == ColumnType::kString) return true;
+  if (column == ColumnType::kFloat) return cell.type == ColumnType::kInteger;
+  if (column == ColumnType::kInteger && cell.type == ColumnType::kFloat) {
+    const double f = cell.floating;
+    // [-2^63, 2^63): the doubles that convert to int64 without overflow.
+    return std::isfinite(f) && std::trunc(f) == f && f >= -9223372036854775808.0 &&
+           f < 9223372036854775808.0;
+  }
+  return false;
+}
 
 // Routes `cell` of `row`. `sibling_claims` holds sibling columns already used
 // by earlier cells of the same row; pass the same vector, cleared, for each row.

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/escaping.h"
 
 namespace {
 
@@ -46,23 +47,6 @@ std::vector<std::string> ReadLines(const std::string& path) {
   return lines;
 }
 
-std::string Base64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(k[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(k[((val << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4) out.push_back('=');
-  return out;
-}
-
 // Pre-built HTTP requests, so the generator spends its time on I/O.
 std::vector<std::string> BuildRequests(const Options& o, const std::vector<std::string>& events) {
   std::vector<std::string> out;
@@ -82,8 +66,8 @@ std::vector<std::string> BuildRequests(const Options& o, const std::vector<std::
     }
     out.push_back("POST " + o.path + " HTTP/1.1\r\nHost: " + o.host +
                   "\r\nContent-Type: application/json\r\nAuthorization: Basic " +
-                  Base64(o.write_key + ":") + "\r\nContent-Length: " + std::to_string(body.size()) +
-                  "\r\n\r\n" + body);
+                  absl::Base64Escape(o.write_key + ":") +
+                  "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
   }
   return out;
 }
@@ -181,7 +165,8 @@ int main(int argc, char** argv) {
   for (const auto& [path, type] : kSingle) {
     if (o.path != path) continue;
     const std::string needle = std::string("\"type\":\"") + type + "\"";
-    std::erase_if(events, [&](const std::string& e) { return e.find(needle) == std::string::npos; });
+    std::erase_if(events,
+                  [&](const std::string& e) { return e.find(needle) == std::string::npos; });
   }
   if (events.empty()) {
     std::fprintf(stderr, "no events in %s\n", o.events_file.c_str());

@@ -4,38 +4,20 @@
 
 #include <fstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/json_text.h"
 #include "simdjson.h"
 
 namespace opentrack::e2e {
 namespace {
 
-std::string Base64(std::string_view in) {
-  static constexpr char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+std::string Quoted(std::string_view s) {
   std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(k[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(k[((val << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4) out.push_back('=');
+  AppendJsonString(&out, s);
   return out;
-}
-
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -105,7 +87,8 @@ int Cluster::WaitCollector(absl::Duration timeout) {
 absl::StatusOr<http_client::HttpResponse> Cluster::Post(const std::string& path,
                                                         const std::string& body,
                                                         http_client::Headers headers) {
-  headers.emplace_back("Authorization", "Basic " + Base64(std::string(kWriteKey) + ":"));
+  headers.emplace_back("Authorization",
+                       "Basic " + absl::Base64Escape(std::string(kWriteKey) + ":"));
   return PostRaw(path, body, std::move(headers));
 }
 
@@ -143,7 +126,7 @@ absl::StatusOr<http_client::HttpResponse> Cluster::Emulator(const std::string& m
 absl::StatusOr<QueryRows> Cluster::Query(const std::string& sql) {
   auto resp = Emulator(
       "POST", absl::StrCat("/projects/", kProject, "/queries"),
-      absl::StrCat("{\"query\":", JsonQuote(sql), ",\"useLegacySql\":false,\"timeoutMs\":60000}"));
+      absl::StrCat("{\"query\":", Quoted(sql), ",\"useLegacySql\":false,\"timeoutMs\":60000}"));
   if (!resp.ok()) return resp.status();
   if (resp->status != 200) {
     return absl::InternalError(absl::StrCat("query failed ", resp->status, ": ", resp->body));

@@ -1,6 +1,7 @@
 // End-to-end reliability: kill -9 under load, emulator faults and a BigQuery
 // outage must lose no event the collector acknowledged with a 200.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <mutex>
@@ -146,6 +147,21 @@ TEST(ReliabilityTest, InjectedErrorsAndRateLimitsLoseNothing) {
   int new_props = 0;
   for (const auto& [name, type] : *columns) new_props += name.rfind("new_prop_", 0) == 0;
   EXPECT_EQ(new_props, 8);
+}
+
+TEST(ReliabilityTest, SigtermFlushesDeliversAndExitsCleanly) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartEmulator().ok());
+  // A long batch age: only the shutdown flush can deliver these in time.
+  ASSERT_TRUE(cluster.StartCollector({{"OPENTRACK_BATCH_MAX_AGE_MS", "600000"}}).ok());
+  Sender sender(&cluster, "Graceful", "graceful");
+  sender.Run(2, 5, 10);
+  ASSERT_EQ(sender.Acked().size(), 100u);
+  cluster.KillCollector(SIGTERM);
+  const int status = cluster.WaitCollector(absl::Seconds(60));
+  ASSERT_TRUE(WIFEXITED(status)) << cluster.CollectorLog();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ExpectAllDelivered(cluster, "graceful", sender.Acked(), absl::Seconds(10));
 }
 
 TEST(ReliabilityTest, SixtySecondOutageLosesNothing) {

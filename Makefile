@@ -35,10 +35,11 @@ test-asan: deps
 # its seed corpus: a smoke test, not a campaign.
 FUZZ_SECONDS ?= 20
 fuzz-smoke: fuzz
-	for f in build/fuzz/fuzz/*_fuzzer; do \
-	  name=$$(basename $$f _fuzzer); corpus=fuzz/corpus/$$name; mkdir -p /tmp/ot-fuzz-$$name; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 /tmp/ot-fuzz-$$name \
-	    $$( [ -d $$corpus ] && echo $$corpus ) || exit 1; \
+	for name in $(FUZZERS:_fuzzer=); do \
+	  work=$$(mktemp -d); corpus=fuzz/corpus/$$name; \
+	  build/fuzz/fuzz/$${name}_fuzzer -max_total_time=$(FUZZ_SECONDS) $$work \
+	    $$( [ -d $$corpus ] && echo $$corpus ) 2>&1 | tail -3 || exit 1; \
+	  rm -rf $$work; \
 	done
 
 bench: deps
@@ -46,9 +47,11 @@ bench: deps
 	  -DOPENTRACK_BUILD_TESTS=OFF -DOPENTRACK_BUILD_BENCH=ON
 	cmake --build build/release -j $(JOBS)
 
+FUZZERS = segment_request_fuzzer http_api_request_fuzzer spool_reader_fuzzer
+
 fuzz: deps
 	cmake --preset fuzz
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target $(FUZZERS)
 
 format:
 	find src bench fuzz tests -name '*.cc' -o -name '*.h' | xargs clang-format -i

@@ -38,8 +38,10 @@ fuzz-smoke: fuzz
 	for name in $(FUZZERS:_fuzzer=); do \
 	  work=$$(mktemp -d); corpus=fuzz/corpus/$$name; \
 	  build/fuzz/fuzz/$${name}_fuzzer -max_total_time=$(FUZZ_SECONDS) $$work \
-	    $$( [ -d $$corpus ] && echo $$corpus ) 2>&1 | tail -3 || exit 1; \
-	  rm -rf $$work; \
+	    $$( [ -d $$corpus ] && echo $$corpus ) > $$work.log 2>&1 \
+	    || { tail -40 $$work.log; exit 1; }; \
+	  echo "$$name: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $$work.log)"; \
+	  rm -rf $$work $$work.log; \
 	done
 
 bench: deps

@@ -21,7 +21,11 @@ build: configure
 run: build
 	$(OPENTRACK) serve
 
+# Every test: fuzzers for a few seconds each, the unit suites under
+# ASan+UBSan, then the whole suite (unit, emulator, end-to-end, npm clients).
 test: build
+	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory test-asan
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
 
 # Unit and emulator tests under AddressSanitizer + UBSan (end-to-end tests,

@@ -103,6 +103,30 @@ void BM_Map(benchmark::State& state) {
 }
 BENCHMARK(BM_Map);
 
+// One table's rows and the schema earlier batches built for it.
+struct BenchTable {
+  std::vector<Row> rows;
+  TableSchema schema;
+  SchemaIndex index;
+};
+
+// What the loader does per table and batch: plan, add the new columns, encode
+// every row. Returns the encoded bytes.
+int64_t PlanAndEncode(BenchTable& table, std::string* encoded) {
+  const SchemaPlan plan = PlanSchema(table.schema, table.rows);
+  for (const Column& c : plan.new_columns) {
+    table.schema.push_back(c);
+    table.index.Add(c.name, c.type);
+  }
+  int64_t bytes = 0;
+  for (const Row& row : table.rows) {
+    encoded->clear();
+    AppendEncodedRow(row, table.index, encoded);
+    bytes += static_cast<int64_t>(encoded->size());
+  }
+  return bytes;
+}
+
 // Map every event, batch rows per table, plan each table's schema against the
 // schema the previous batches built, and encode every row.
 void BM_Transform(benchmark::State& state) {
@@ -111,13 +135,8 @@ void BM_Transform(benchmark::State& state) {
     state.SkipWithError("no sample events; set OPENTRACK_SAMPLE_EVENTS");
     return;
   }
-  struct Table {
-    std::vector<Row> rows;
-    TableSchema schema;
-    SchemaIndex index;
-  };
   EventMapper mapper;
-  absl::flat_hash_map<std::string, Table> tables;
+  absl::flat_hash_map<std::string, BenchTable> tables;
   std::vector<Row> rows;
   std::string encoded;
   int64_t encoded_bytes = 0;
@@ -128,18 +147,7 @@ void BM_Transform(benchmark::State& state) {
       if (!mapper.Map(e, kLoadedAt, &rows).ok()) state.SkipWithError("map failed");
       for (Row& row : rows) tables[row.table].rows.push_back(std::move(row));
     }
-    for (auto& [name, table] : tables) {
-      const SchemaPlan plan = PlanSchema(table.schema, table.rows);
-      for (const Column& c : plan.new_columns) {
-        table.schema.push_back(c);
-        table.index.Add(c.name, c.type);
-      }
-      for (const Row& row : table.rows) {
-        encoded.clear();
-        AppendEncodedRow(row, table.index, &encoded);
-        encoded_bytes += static_cast<int64_t>(encoded.size());
-      }
-    }
+    for (auto& [name, table] : tables) encoded_bytes += PlanAndEncode(table, &encoded);
   }
   int64_t rows_per_pass = 0, cells_per_pass = 0;
   for (const auto& [name, table] : tables) {
@@ -167,13 +175,8 @@ void BM_PlanAndEncode(benchmark::State& state) {
     state.SkipWithError("no sample events; set OPENTRACK_SAMPLE_EVENTS");
     return;
   }
-  struct Table {
-    std::vector<Row> rows;
-    TableSchema schema;
-    SchemaIndex index;
-  };
   EventMapper mapper;
-  absl::flat_hash_map<std::string, Table> tables;
+  absl::flat_hash_map<std::string, BenchTable> tables;
   std::vector<Row> rows;
   for (const std::string& e : sample.events) {
     rows.clear();
@@ -182,18 +185,7 @@ void BM_PlanAndEncode(benchmark::State& state) {
   }
   std::string encoded;
   for (auto _ : state) {
-    for (auto& [name, table] : tables) {
-      const SchemaPlan plan = PlanSchema(table.schema, table.rows);
-      for (const Column& c : plan.new_columns) {
-        table.schema.push_back(c);
-        table.index.Add(c.name, c.type);
-      }
-      for (const Row& row : table.rows) {
-        encoded.clear();
-        AppendEncodedRow(row, table.index, &encoded);
-        benchmark::DoNotOptimize(encoded.data());
-      }
-    }
+    for (auto& [name, table] : tables) benchmark::DoNotOptimize(PlanAndEncode(table, &encoded));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(sample.events.size()));
   state.SetBytesProcessed(state.iterations() * sample.bytes);

@@ -1,6 +1,8 @@
 #include "http_api/tracking_api.h"
 
+#include <array>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "http_api/body_decoder.h"
@@ -11,6 +13,11 @@ namespace opentrack::http_api {
 namespace {
 
 using segment::Endpoint;
+
+// Every value Call::endpoint takes; metrics for these are cached.
+constexpr std::array<std::string_view, 11> kEndpointLabels = {
+    "unknown", "health", "ready", "metrics", "track", "identify",
+    "page",    "screen", "group", "alias",   "batch"};
 
 std::string_view EndpointName(Endpoint endpoint) {
   switch (endpoint) {
@@ -58,7 +65,8 @@ TrackingApi::TrackingApi(ApiOptions options, EventSink* sink, Clock* clock,
       bytes_decoded_(registry->GetCounter("opentrack_http_request_decoded_bytes_total",
                                           "Tracking API body bytes after decompression.")),
       events_accepted_(registry->GetCounter("opentrack_events_accepted_total",
-                                            "Events made durable in the sink.")) {
+                                            "Events made durable in the sink.")),
+      endpoint_metrics_(std::make_unique<EndpointMetrics[]>(kEndpointLabels.size())) {
   for (const Source& source : options_.sources) {
     if (!source.write_key.empty()) source_by_key_.emplace(source.write_key, source.name);
   }
@@ -174,19 +182,48 @@ bool TrackingApi::FindSource(std::string_view write_key, std::string* source) co
   return true;
 }
 
+TrackingApi::EndpointMetrics* TrackingApi::MetricsFor(std::string_view endpoint) {
+  for (size_t i = 0; i < kEndpointLabels.size(); ++i) {
+    if (kEndpointLabels[i] == endpoint) return &endpoint_metrics_[i];
+  }
+  return nullptr;
+}
+
+// Racing first lookups get the same series from the registry, so a lost
+// store is harmless.
+metrics::Counter& TrackingApi::RequestsCounter(std::string_view endpoint, int status) {
+  EndpointMetrics* cache = MetricsFor(endpoint);
+  std::atomic<metrics::Counter*>* slot = nullptr;
+  if (cache != nullptr && status >= kMinStatus && status <= kMaxStatus) {
+    slot = &cache->requests[status - kMinStatus];
+    if (metrics::Counter* counter = slot->load(std::memory_order_acquire)) return *counter;
+  }
+  metrics::Counter& counter = registry_->GetCounter(
+      "opentrack_http_requests_total", "HTTP requests, by endpoint and status.",
+      {{"endpoint", std::string(endpoint)}, {"status", std::to_string(status)}});
+  if (slot != nullptr) slot->store(&counter, std::memory_order_release);
+  return counter;
+}
+
+metrics::Histogram& TrackingApi::DurationHistogram(std::string_view endpoint) {
+  EndpointMetrics* cache = MetricsFor(endpoint);
+  if (cache != nullptr) {
+    if (metrics::Histogram* histogram = cache->duration.load(std::memory_order_acquire)) {
+      return *histogram;
+    }
+  }
+  metrics::Histogram& histogram = registry_->GetHistogram(
+      "opentrack_http_request_duration_seconds",
+      "Time from request arrival to response, by endpoint.", {{"endpoint", std::string(endpoint)}});
+  if (cache != nullptr) cache->duration.store(&histogram, std::memory_order_release);
+  return histogram;
+}
+
 void TrackingApi::Finish(const Call& call, http::Response response,
                          const http::Responder& respond) {
   if (call.cors) AddCorsHeaders(call.origin, &response);
-  registry_
-      ->GetCounter(
-          "opentrack_http_requests_total", "HTTP requests, by endpoint and status.",
-          {{"endpoint", std::string(call.endpoint)}, {"status", std::to_string(response.status)}})
-      .Increment();
-  registry_
-      ->GetHistogram("opentrack_http_request_duration_seconds",
-                     "Time from request arrival to response, by endpoint.",
-                     {{"endpoint", std::string(call.endpoint)}})
-      .Observe(absl::ToDoubleSeconds(clock_->Now() - call.start));
+  RequestsCounter(call.endpoint, response.status).Increment();
+  DurationHistogram(call.endpoint).Observe(absl::ToDoubleSeconds(clock_->Now() - call.start));
   respond(std::move(response));
 }
 

@@ -5,7 +5,10 @@
 #ifndef OPENTRACK_HTTP_API_TRACKING_API_H_
 #define OPENTRACK_HTTP_API_TRACKING_API_H_
 
+#include <array>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +83,20 @@ class TrackingApi {
   // Counts the request and its latency, adds CORS headers, and responds.
   void Finish(const Call& call, http::Response response, const http::Responder& respond);
 
+  // Per-endpoint metric series, looked up in the registry once and cached:
+  // Finish runs on the spool's writer thread for every request, and a registry
+  // lookup (lock, label sort, map search) there delays the whole group commit.
+  static constexpr int kMinStatus = 100;
+  static constexpr int kMaxStatus = 599;
+  struct EndpointMetrics {
+    std::atomic<metrics::Histogram*> duration{nullptr};
+    std::array<std::atomic<metrics::Counter*>, kMaxStatus - kMinStatus + 1> requests{};
+  };
+  metrics::Counter& RequestsCounter(std::string_view endpoint, int status);
+  metrics::Histogram& DurationHistogram(std::string_view endpoint);
+  // nullptr for an endpoint name that is not one of the fixed labels.
+  EndpointMetrics* MetricsFor(std::string_view endpoint);
+
   const ApiOptions options_;
   EventSink* const sink_;
   Clock* const clock_;
@@ -89,6 +106,7 @@ class TrackingApi {
   metrics::Counter& bytes_received_;
   metrics::Counter& bytes_decoded_;
   metrics::Counter& events_accepted_;
+  std::unique_ptr<EndpointMetrics[]> endpoint_metrics_;  // one per kEndpointLabels entry
 };
 
 }  // namespace opentrack::http_api

@@ -138,6 +138,13 @@ absl::StatusOr<Config> ConfigFromEnv(const EnvLookup& env,
     }
     c.batch_max_age = absl::Milliseconds(ms);
   }
+  if (auto v = env("OPENTRACK_SHUTDOWN_GRACE_SECONDS")) {
+    int64_t seconds;
+    if (!absl::SimpleAtoi(*v, &seconds) || seconds < 0) {
+      return absl::InvalidArgumentError("OPENTRACK_SHUTDOWN_GRACE_SECONDS must be a whole number");
+    }
+    c.shutdown_grace = absl::Seconds(seconds);
+  }
   if (sources_file_text.has_value()) {
     auto sources = ParseSourcesFile(*sources_file_text);
     if (!sources.ok()) return sources.status();

@@ -36,6 +36,9 @@ struct Config {
   bool auto_table_management = true;
   LoadMode load_mode = LoadMode::kStreaming;
   absl::Duration batch_max_age = absl::Seconds(1);
+  // How long shutdown waits for the loader's final flush; what it cannot
+  // deliver in time stays in the spool for the next start.
+  absl::Duration shutdown_grace = absl::Seconds(30);
 
   std::string emulator_host;  // BIGQUERY_EMULATOR_HOST: external emulator, no auth
   std::string credentials_file;

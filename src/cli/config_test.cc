@@ -57,6 +57,17 @@ TEST(ConfigTest, EmulatorHostAcceptsAUrlOrHostPort) {
   EXPECT_FALSE(c->UsesEmbeddedEmulator());
 }
 
+TEST(ConfigTest, ShutdownGraceIsConfigurable) {
+  auto c = ConfigFromEnv(FakeEnv({}), std::nullopt);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->shutdown_grace, absl::Seconds(30));
+  c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SHUTDOWN_GRACE_SECONDS", "2"}}), std::nullopt);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->shutdown_grace, absl::Seconds(2));
+  c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SHUTDOWN_GRACE_SECONDS", "soon"}}), std::nullopt);
+  EXPECT_FALSE(c.ok());
+}
+
 TEST(ConfigTest, RejectsBadValuesWithTheVariableName) {
   auto c = ConfigFromEnv(FakeEnv({{"BIGQUERY_AUTO_TABLE_MANAGEMENT", "maybe"}}), std::nullopt);
   EXPECT_THAT(c.status().message(),

@@ -1,8 +1,11 @@
 #include "cli/serve_command.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <memory>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "cli/bigquery_target.h"
@@ -109,10 +112,22 @@ absl::Status RunServe(const Config& config, const ServeFlags& flags) {
   spdlog::info("signal {}: shutting down", sig);
   ready = false;
   (*server)->Shutdown();
-  absl::Status loader_status = loader.Stop();
-  if (!loader_status.ok()) {
+  // The final flush may wait on an unreachable BigQuery: bound it. Every
+  // acknowledged event is already fsynced, so leaving early loses nothing.
+  std::promise<absl::Status> flushed;
+  std::future<absl::Status> flush_done = flushed.get_future();
+  std::thread stopper([&] { flushed.set_value(loader.Stop()); });
+  if (flush_done.wait_for(absl::ToChronoSeconds(config.shutdown_grace)) ==
+      std::future_status::timeout) {
+    spdlog::warn("loader still delivering after {}s; undelivered events stay in the spool",
+                 absl::ToInt64Seconds(config.shutdown_grace));
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  stopper.join();
+  if (absl::Status st = flush_done.get(); !st.ok()) {
     // Undelivered events stay in the spool and go out on the next start.
-    spdlog::warn("loader stopped with undelivered events: {}", loader_status.ToString());
+    spdlog::warn("loader stopped with undelivered events: {}", st.ToString());
   }
   (*spool)->Close();
   if (target->embedded_emulator != nullptr) target->embedded_emulator->Shutdown();

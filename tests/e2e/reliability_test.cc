@@ -164,6 +164,25 @@ TEST(ReliabilityTest, SigtermFlushesDeliversAndExitsCleanly) {
   ExpectAllDelivered(cluster, "graceful", sender.Acked(), absl::Seconds(10));
 }
 
+TEST(ReliabilityTest, SigtermWithBigQueryDownExitsWithinTheGraceAndLosesNothing) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartEmulator().ok());
+  const int port = cluster.emulator_port();
+  cluster.KillEmulator();
+  ASSERT_TRUE(cluster.StartCollector({{"OPENTRACK_SHUTDOWN_GRACE_SECONDS", "2"}}).ok());
+  Sender sender(&cluster, "Down", "down");
+  sender.Run(1, 5, 10);
+  ASSERT_EQ(sender.Acked().size(), 50u);
+  cluster.KillCollector(SIGTERM);
+  const int status = cluster.WaitCollector(absl::Seconds(30));
+  ASSERT_TRUE(WIFEXITED(status)) << "serve did not exit after SIGTERM\n" << cluster.CollectorLog();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The events wait in the spool and go out once BigQuery is back.
+  ASSERT_TRUE(cluster.StartEmulator({}, port).ok());
+  ASSERT_TRUE(cluster.StartCollector().ok());
+  ExpectAllDelivered(cluster, "down", sender.Acked(), absl::Seconds(120));
+}
+
 TEST(ReliabilityTest, SixtySecondOutageLosesNothing) {
   Cluster cluster;
   ASSERT_TRUE(cluster.StartEmulator().ok());

@@ -120,7 +120,13 @@ absl::StatusOr<http_client::HttpResponse> Cluster::Emulator(const std::string& m
   req.body = body;
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
   req.timeout = absl::Seconds(60);
-  return http_.Send(req);
+  // Retry server errors: some tests run the emulator with injected 503s, and
+  // the test's own reads must not be what fails.
+  auto resp = http_.Send(req);
+  for (int attempt = 0; attempt < 20 && resp.ok() && resp->status >= 500; ++attempt) {
+    resp = http_.Send(req);
+  }
+  return resp;
 }
 
 absl::StatusOr<QueryRows> Cluster::Query(const std::string& sql) {

@@ -139,9 +139,9 @@ absl::StatusOr<Table> RestBigQueryClient::PatchTableSchema(const TableRef& ref,
 }
 
 absl::StatusOr<std::vector<Table>> RestBigQueryClient::ListTables(std::string_view project_id,
-                                                                 std::string_view dataset_id) {
-  const std::string url = Cat(options_.api_base, "/projects/", UrlEncode(project_id),
-                              "/datasets/", UrlEncode(dataset_id), "/tables?maxResults=1000");
+                                                                  std::string_view dataset_id) {
+  const std::string url = Cat(options_.api_base, "/projects/", UrlEncode(project_id), "/datasets/",
+                              UrlEncode(dataset_id), "/tables?maxResults=1000");
   std::vector<Table> all;
   std::string page_token;
   do {

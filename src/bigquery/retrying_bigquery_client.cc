@@ -45,8 +45,8 @@ absl::StatusOr<Table> RetryingBigQueryClient::PatchTableSchema(const TableRef& r
                              [&] { return client_->PatchTableSchema(ref, schema, etag); });
 }
 
-absl::StatusOr<std::vector<Table>> RetryingBigQueryClient::ListTables(
-    std::string_view project_id, std::string_view dataset_id) {
+absl::StatusOr<std::vector<Table>> RetryingBigQueryClient::ListTables(std::string_view project_id,
+                                                                      std::string_view dataset_id) {
   return policy_->Run<std::vector<Table>>(
       "tables.list", [&] { return client_->ListTables(project_id, dataset_id); });
 }

@@ -121,7 +121,7 @@ struct Job {
   std::string project_id;
   std::string job_id;
   std::string location;
-  std::string state;  // PENDING, RUNNING, DONE
+  std::string state;                     // PENDING, RUNNING, DONE
   std::optional<JobError> error_result;  // set iff a DONE job failed
   std::vector<JobError> errors;
   int64_t output_rows = 0;

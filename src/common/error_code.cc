@@ -21,9 +21,8 @@ std::string ErrorCode(const absl::Status& status) {
 
 absl::Status WithContext(const absl::Status& status, std::string_view context) {
   if (status.ok()) return status;
-  absl::Status out(status.code(),
-                   absl::StrCat(absl::string_view(context.data(), context.size()), ": ",
-                                status.message()));
+  absl::Status out(status.code(), absl::StrCat(absl::string_view(context.data(), context.size()),
+                                               ": ", status.message()));
   status.ForEachPayload(
       [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
   return out;

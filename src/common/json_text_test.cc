@@ -20,7 +20,10 @@ TEST(JsonTextTest, EscapesQuotesBackslashesAndControls) {
 
 TEST(JsonTextTest, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(Quote("caf\xC3\xA9"), "\"caf\xC3\xA9\"");
-  EXPECT_EQ(Quote("a\xFF" "b"), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(Quote("a\xFF"
+                  "b"),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
   EXPECT_EQ(Quote("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong slash
 }
 

@@ -19,8 +19,7 @@ struct TimestampParseOptions {
 // Parses `YYYY-MM-DD[Tt ]HH:MM[:SS[.fraction]][Z|z|+HH:MM|+HHMM|+HH]`.
 // A date-time without a zone is taken as UTC. Years 0001-9999 only.
 // Returns nullopt for anything else; never throws, cheap on non-dates.
-std::optional<absl::Time> ParseTimestamp(std::string_view s,
-                                         TimestampParseOptions options = {});
+std::optional<absl::Time> ParseTimestamp(std::string_view s, TimestampParseOptions options = {});
 
 // "2024-01-01T00:05:00.000Z"
 std::string FormatTimestampMillis(absl::Time t);

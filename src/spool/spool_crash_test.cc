@@ -13,17 +13,12 @@ namespace opentrack::spool {
 namespace {
 
 using ::opentrack::spool::testing::LogFiles;
+using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
 using ::opentrack::spool::testing::ReadAll;
 using ::opentrack::spool::testing::TestOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::unique_ptr<Spool> OpenOrDie(Env* env, SpoolOptions options = TestOptions()) {
-  auto spool = Spool::Open(std::move(options), env);
-  EXPECT_TRUE(spool.ok()) << spool.status();
-  return spool.ok() ? std::move(*spool) : nullptr;
-}
 
 std::string Frame(std::string_view payload) {
   std::string out;

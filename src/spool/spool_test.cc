@@ -14,17 +14,12 @@ namespace opentrack::spool {
 namespace {
 
 using ::opentrack::spool::testing::LogFiles;
+using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
 using ::opentrack::spool::testing::ReadAll;
 using ::opentrack::spool::testing::TestOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::unique_ptr<Spool> OpenOrDie(Env* env, SpoolOptions options = TestOptions()) {
-  auto spool = Spool::Open(std::move(options), env);
-  EXPECT_TRUE(spool.ok()) << spool.status();
-  return spool.ok() ? std::move(*spool) : nullptr;
-}
 
 TEST(SpoolTest, AppendThenReadReturnsRecordsInOrderWithPositions) {
   MemEnv env;

@@ -3,6 +3,7 @@
 #define OPENTRACK_SPOOL_SPOOL_TEST_UTIL_H_
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,13 @@ inline std::vector<std::string> LogFiles(Env& env, const std::string& dir = "/sp
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Opens a spool, failing the test (and returning null) if it cannot.
+inline std::unique_ptr<Spool> OpenOrDie(Env* env, SpoolOptions options = TestOptions()) {
+  auto spool = Spool::Open(std::move(options), env);
+  EXPECT_TRUE(spool.ok()) << spool.status();
+  return spool.ok() ? std::move(*spool) : nullptr;
 }
 
 }  // namespace opentrack::spool::testing

@@ -101,26 +101,34 @@ absl::StatusOr<QueryResult> Service::RunDdl(const std::vector<Token>& tokens,
                                             const std::string& sql, const QueryContext& context) {
   DdlParser p(tokens);
   QueryResult result;
-  if (p.Accept("DROP")) {
-    const bool view = p.Accept("VIEW");
-    if (!view && !p.Accept("TABLE")) return InvalidQuery("Syntax error: Expected TABLE or VIEW");
+  // Reads `[IF EXISTS] name` and the table it names. With IF EXISTS a missing
+  // table is not an error: nullopt, and the statement is recorded as a SKIP.
+  auto load_target =
+      [&](std::string_view statement_type) -> absl::StatusOr<std::optional<TableRecord>> {
     const bool if_exists = p.AcceptAll({"IF", "EXISTS"});
     auto name = p.Name();
     if (!name.ok()) return name.status();
     auto ref = engine_->ResolveName(*name, context);
     if (!ref.ok()) return ref.status();
-    result.statement_type = view ? "DROP_VIEW" : "DROP_TABLE";
+    result.statement_type = std::string(statement_type);
     result.ddl_target = *ref;
-    auto existing = storage_->GetTable(*ref);
-    if (!existing.ok()) {
-      if (if_exists && HttpCodeOf(existing.status()) == 404) {
-        result.ddl_operation = "SKIP";
-        return result;
-      }
-      return existing.status();
+    auto record = storage_->GetTable(*ref);
+    if (record.ok()) return std::optional<TableRecord>(*std::move(record));
+    if (if_exists && HttpCodeOf(record.status()) == 404) {
+      result.ddl_operation = "SKIP";
+      return std::optional<TableRecord>();
     }
-    absl::Status s = CountTableUpdate(*ref);
-    if (s.ok()) s = storage_->DeleteTable(*ref);
+    return record.status();
+  };
+  if (p.Accept("DROP")) {
+    const bool view = p.Accept("VIEW");
+    if (!view && !p.Accept("TABLE")) return InvalidQuery("Syntax error: Expected TABLE or VIEW");
+    auto existing = load_target(view ? "DROP_VIEW" : "DROP_TABLE");
+    if (!existing.ok()) return existing.status();
+    if (!existing->has_value()) return result;
+    const TableRef& ref = *result.ddl_target;
+    absl::Status s = CountTableUpdate(ref);
+    if (s.ok()) s = storage_->DeleteTable(ref);
     if (!s.ok()) return s;
     result.ddl_operation = "DROP";
     return result;
@@ -235,21 +243,11 @@ absl::StatusOr<QueryResult> Service::RunDdl(const std::vector<Token>& tokens,
   absl::Status s = p.Expect("ALTER");
   if (s.ok()) s = p.Expect("TABLE");
   if (!s.ok()) return s;
-  const bool if_exists = p.AcceptAll({"IF", "EXISTS"});
-  auto name = p.Name();
-  if (!name.ok()) return name.status();
-  auto ref = engine_->ResolveName(*name, context);
-  if (!ref.ok()) return ref.status();
-  result.statement_type = "ALTER_TABLE";
-  result.ddl_target = *ref;
-  auto record = storage_->GetTable(*ref);
-  if (!record.ok()) {
-    if (if_exists && HttpCodeOf(record.status()) == 404) {
-      result.ddl_operation = "SKIP";
-      return result;
-    }
-    return record.status();
-  }
+  auto loaded = load_target("ALTER_TABLE");
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->has_value()) return result;
+  const std::optional<TableRef> ref = result.ddl_target;
+  std::optional<TableRecord> record = std::move(*loaded);
   bool retype = false;
   do {
     if (p.AcceptAll({"ADD", "COLUMN"})) {

@@ -198,6 +198,12 @@ TEST_F(QueryTest, CreateTableAndDrop) {
   EXPECT_EQ(Query("DROP TABLE `p.d.made`").status, 200);
   EXPECT_EQ(Get("/projects/p/datasets/d/tables/made").status, 404);
   EXPECT_EQ(Query("DROP VIEW IF EXISTS `p.d.made`").status, 200);
+  EXPECT_EQ(Query("DROP TABLE `p.d.made`").status, 404);
+}
+
+TEST_F(QueryTest, AlterTableIfExistsSkipsAMissingTable) {
+  EXPECT_EQ(Query("ALTER TABLE IF EXISTS `p.d.missing` ADD COLUMN x STRING").status, 200);
+  EXPECT_EQ(Query("ALTER TABLE `p.d.missing` ADD COLUMN x STRING").status, 404);
 }
 
 TEST_F(QueryTest, ArrayAggLastValueIdiom) {

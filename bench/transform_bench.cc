@@ -127,6 +127,16 @@ int64_t PlanAndEncode(BenchTable& table, std::string* encoded) {
   return bytes;
 }
 
+// Maps every sample event and moves its rows into their table's batch.
+void MapIntoTables(const Sample& sample, EventMapper& mapper, std::vector<Row>& rows,
+                   absl::flat_hash_map<std::string, BenchTable>& tables, benchmark::State& state) {
+  for (const std::string& e : sample.events) {
+    rows.clear();
+    if (!mapper.Map(e, kLoadedAt, &rows).ok()) state.SkipWithError("map failed");
+    for (Row& row : rows) tables[row.table].rows.push_back(std::move(row));
+  }
+}
+
 // Map every event, batch rows per table, plan each table's schema against the
 // schema the previous batches built, and encode every row.
 void BM_Transform(benchmark::State& state) {
@@ -142,11 +152,7 @@ void BM_Transform(benchmark::State& state) {
   int64_t encoded_bytes = 0;
   for (auto _ : state) {
     for (auto& [name, table] : tables) table.rows.clear();
-    for (const std::string& e : sample.events) {
-      rows.clear();
-      if (!mapper.Map(e, kLoadedAt, &rows).ok()) state.SkipWithError("map failed");
-      for (Row& row : rows) tables[row.table].rows.push_back(std::move(row));
-    }
+    MapIntoTables(sample, mapper, rows, tables, state);
     for (auto& [name, table] : tables) encoded_bytes += PlanAndEncode(table, &encoded);
   }
   int64_t rows_per_pass = 0, cells_per_pass = 0;
@@ -178,11 +184,7 @@ void BM_PlanAndEncode(benchmark::State& state) {
   EventMapper mapper;
   absl::flat_hash_map<std::string, BenchTable> tables;
   std::vector<Row> rows;
-  for (const std::string& e : sample.events) {
-    rows.clear();
-    if (!mapper.Map(e, kLoadedAt, &rows).ok()) state.SkipWithError("map failed");
-    for (Row& row : rows) tables[row.table].rows.push_back(std::move(row));
-  }
+  MapIntoTables(sample, mapper, rows, tables, state);
   std::string encoded;
   for (auto _ : state) {
     for (auto& [name, table] : tables) benchmark::DoNotOptimize(PlanAndEncode(table, &encoded));

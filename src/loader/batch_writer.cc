@@ -100,7 +100,8 @@ absl::StatusOr<ws::TableSchema> BatchWriter::PrepareSchema(const bigquery::Table
 }
 
 absl::StatusOr<DeliveryResult> BatchWriter::Write(const bigquery::TableRef& ref,
-                                                  std::span<const ws::Row> rows) {
+                                                  std::span<const ws::Row> rows,
+                                                  std::span<const row_writer::EncodedRow> encoded) {
   DeliveryResult result;
   ws::SchemaPlan plan;
   absl::StatusOr<ws::TableSchema> schema = PrepareSchema(ref, rows, &plan, &result.columns_added);
@@ -110,15 +111,16 @@ absl::StatusOr<DeliveryResult> BatchWriter::Write(const bigquery::TableRef& ref,
     if (!IsPermanentWriteError(schema.status())) return schema.status();
     // The table cannot take these rows as they are (manual mode, or a schema
     // BigQuery refuses): keep them whole in the quarantine table.
-    for (const ws::Row& row : rows) {
-      rejected.push_back(
-          MakeQuarantined(row, kTableRefused, std::string(schema.status().message())));
+    const std::string message(schema.status().message());
+    for (const ws::Row& row : rows)
+      rejected.push_back(MakeQuarantined(row, kTableRefused, message));
+    for (const row_writer::EncodedRow& row : encoded) {
+      rejected.push_back({row.insert_id, row.json, kTableRefused, "", message, std::nullopt});
     }
   } else {
-    ws::SchemaIndex index(*schema);
-    std::vector<row_writer::EncodedRow> encoded;
-    std::vector<size_t> source;  // encoded[i] came from rows[source[i]]
-    encoded.reserve(rows.size());
+    auto index = std::make_shared<ws::SchemaIndex>(*schema);
+    std::vector<row_writer::EncodedRow> out;
+    if (!rows.empty()) out.reserve(rows.size() + encoded.size());
     size_t next_quarantined = 0;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (next_quarantined < plan.quarantined_rows.size() &&
@@ -130,12 +132,17 @@ absl::StatusOr<DeliveryResult> BatchWriter::Write(const bigquery::TableRef& ref,
       }
       row_writer::EncodedRow e;
       e.insert_id = rows[i].insert_id;
-      ws::AppendEncodedRow(rows[i], index, &e.json);
-      encoded.push_back(std::move(e));
-      source.push_back(i);
+      ws::AppendEncodedRow(rows[i], *index, &e.json);
+      out.push_back(std::move(e));
     }
-    if (!encoded.empty()) {
-      absl::StatusOr<row_writer::WriteResult> written = writer_->Write(ref, encoded);
+    // The steady state is a batch of encoded rows only: no copy then.
+    std::span<const row_writer::EncodedRow> all = encoded;
+    if (!out.empty()) {
+      out.insert(out.end(), encoded.begin(), encoded.end());
+      all = out;
+    }
+    if (!all.empty()) {
+      absl::StatusOr<row_writer::WriteResult> written = writer_->Write(ref, all);
       if (!written.ok()) {
         // The cached schema may be what is wrong (a column dropped by hand).
         tables_->Invalidate(ref);
@@ -144,6 +151,7 @@ absl::StatusOr<DeliveryResult> BatchWriter::Write(const bigquery::TableRef& ref,
       result.written = written->written;
       result.quarantined += written->quarantined.size();
     }
+    result.schema = std::move(index);
   }
   if (!rejected.empty()) {
     absl::Status s = quarantine_->Quarantine(ref, rejected);

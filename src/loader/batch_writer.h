@@ -5,6 +5,7 @@
 #ifndef OPENTRACK_LOADER_BATCH_WRITER_H_
 #define OPENTRACK_LOADER_BATCH_WRITER_H_
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "row_writer/quarantine_sink.h"
 #include "row_writer/row_writer.h"
 #include "table_manager/table_manager.h"
+#include "warehouse_schema/schema_index.h"
 #include "warehouse_schema/schema_planner.h"
 #include "warehouse_schema/types.h"
 
@@ -31,6 +33,10 @@ struct DeliveryResult {
   size_t written = 0;
   size_t quarantined = 0;
   size_t columns_added = 0;
+  // The table's schema the rows met (with the columns this write added), for
+  // encoding later events directly (EventMapper::MapEncoded). Null when the
+  // table refused the rows.
+  std::shared_ptr<const warehouse_schema::SchemaIndex> schema;
 };
 
 // An event that could not become rows, kept in the quarantine table.
@@ -60,9 +66,12 @@ class BatchWriter {
 
   // OK: every row is written or quarantined. An error: nothing can be
   // assumed delivered; the caller retries the same rows later (insert ids make
-  // the resend safe).
+  // the resend safe). `encoded` rows were encoded against an earlier
+  // DeliveryResult::schema of this table and go out with `rows`: columns are
+  // only ever added, so that encoding stays valid.
   absl::StatusOr<DeliveryResult> Write(const bigquery::TableRef& ref,
-                                       std::span<const warehouse_schema::Row> rows);
+                                       std::span<const warehouse_schema::Row> rows,
+                                       std::span<const row_writer::EncodedRow> encoded = {});
 
   // Stores events that produced no rows in the quarantine table of
   // `dataset` (its table_id is left empty: the events have no table).

@@ -12,6 +12,8 @@
 namespace opentrack::loader {
 namespace {
 
+namespace ws = warehouse_schema;
+
 std::string TableKey(const bigquery::TableRef& ref) {
   return absl::StrCat(ref.project_id, ":", ref.dataset_id, ".", ref.table_id);
 }
@@ -139,8 +141,18 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     return;
   }
 
+  // Most events fit the tables' known schemas and are encoded at once; the
+  // rest become rows for the planner.
+  KnownSchemas& known = known_schemas_[dest];
+  const auto schema_of = [&known](std::string_view table) -> const ws::SchemaIndex* {
+    auto it = known.find(absl::string_view(table.data(), table.size()));
+    return it == known.end() ? nullptr : it->second.get();
+  };
+  encoded_scratch_.clear();
+  absl::StatusOr<bool> direct = mapper_.MapEncoded(event->json, now, schema_of, &encoded_scratch_);
   scratch_.clear();
-  absl::Status mapped = mapper_.Map(event->json, now, &scratch_);
+  absl::Status mapped = direct.status();
+  if (direct.ok() && !*direct) mapped = mapper_.Map(event->json, now, &scratch_);
   if (!mapped.ok()) {
     RejectBatch& rb = rejects_[absl::StrCat(dest->project_id, ":", dest->dataset_id)];
     rb.dataset = {dest->project_id, dest->dataset_id, ""};
@@ -155,48 +167,77 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     ++stats_.events_rejected;
     return;
   }
-  tracker_.AddRows(seq, static_cast<uint32_t>(scratch_.size()));
-  for (warehouse_schema::Row& row : scratch_) {
-    bigquery::TableRef ref{dest->project_id, dest->dataset_id, row.table};
-    Batch& batch = batches_[TableKey(ref)];
-    if (batch.ref.table_id.empty()) {
-      if (options_.metrics != nullptr) {
-        batch.rows_written = &options_.metrics->GetCounter(
-            "opentrack_loader_rows_written_total", "Rows BigQuery accepted, per table.",
-            {{"dataset", ref.dataset_id}, {"table", ref.table_id}});
-      }
-      batch.ref = ref;
-      absl::MutexLock lock(&stats_mu_);
-      known_tables_.push_back(std::move(ref));
-    }
-    // The event's size bounds each of its rows' encoded size closely enough.
-    batch.meta.push_back({seq, event->json.size(), now});
-    batch.bytes += event->json.size();
+  tracker_.AddRows(seq, static_cast<uint32_t>(scratch_.size() + encoded_scratch_.size()));
+  if (!encoded_scratch_.empty()) {
+    absl::MutexLock lock(&stats_mu_);
+    stats_.rows_encoded_directly += encoded_scratch_.size();
+  }
+  // The event's size bounds each of its rows' encoded size closely enough.
+  const PendingRow pending{seq, event->json.size(), now};
+  for (ws::EncodedTableRow& row : encoded_scratch_) {
+    Batch& batch = BatchFor(*dest, row.table);
+    batch.encoded.push_back({std::move(row.insert_id), std::move(row.json)});
+    batch.encoded_meta.push_back(pending);
+    batch.bytes += pending.bytes;
+    ++rows_in_flight_;
+  }
+  for (ws::Row& row : scratch_) {
+    Batch& batch = BatchFor(*dest, row.table);
     batch.rows.push_back(std::move(row));
+    batch.meta.push_back(pending);
+    batch.bytes += pending.bytes;
     ++rows_in_flight_;
   }
 }
 
+Loader::Batch& Loader::BatchFor(const Destination& dest, std::string_view table) {
+  bigquery::TableRef ref{dest.project_id, dest.dataset_id, std::string(table)};
+  Batch& batch = batches_[TableKey(ref)];
+  if (batch.ref.table_id.empty()) {
+    if (options_.metrics != nullptr) {
+      batch.rows_written = &options_.metrics->GetCounter(
+          "opentrack_loader_rows_written_total", "Rows BigQuery accepted, per table.",
+          {{"dataset", ref.dataset_id}, {"table", ref.table_id}});
+    }
+    batch.known = &known_schemas_[&dest];
+    batch.ref = ref;
+    absl::MutexLock lock(&stats_mu_);
+    known_tables_.push_back(std::move(ref));
+  }
+  return batch;
+}
+
+absl::Time Loader::Oldest(const Batch& batch) {
+  absl::Time oldest = absl::InfiniteFuture();
+  if (!batch.meta.empty()) oldest = batch.meta.front().arrived;
+  if (!batch.encoded_meta.empty()) oldest = std::min(oldest, batch.encoded_meta.front().arrived);
+  return oldest;
+}
+
 bool Loader::Due(const Batch& batch, absl::Time now, bool force) const {
-  if (batch.rows.empty()) return false;
+  if (Size(batch) == 0) return false;
   if (force) return true;
   if (now < batch.retry_at) return false;
-  return batch.rows.size() >= options_.batch_max_rows || batch.bytes >= options_.batch_max_bytes ||
-         now - batch.meta.front().arrived >= options_.batch_max_age;
+  return Size(batch) >= options_.batch_max_rows || batch.bytes >= options_.batch_max_bytes ||
+         now - Oldest(batch) >= options_.batch_max_age;
 }
 
 absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
   while (Due(batch, now, force)) {
-    // The oldest rows first, at most one batch's worth.
-    size_t n = 0, bytes = 0;
-    while (n < batch.rows.size() && n < options_.batch_max_rows &&
-           (n == 0 || bytes + batch.meta[n].bytes <= options_.batch_max_bytes)) {
-      bytes += batch.meta[n].bytes;
-      ++n;
+    // At most one batch's worth: rows for the planner first, then encoded ones.
+    size_t n = 0, m = 0, bytes = 0;
+    const auto room_for = [&](const PendingRow& p) {
+      return n + m < options_.batch_max_rows &&
+             (n + m == 0 || bytes + p.bytes <= options_.batch_max_bytes);
+    };
+    while (n < batch.rows.size() && room_for(batch.meta[n])) bytes += batch.meta[n++].bytes;
+    while (m < batch.encoded.size() && room_for(batch.encoded_meta[m])) {
+      bytes += batch.encoded_meta[m++].bytes;
     }
     absl::Time start = clock_->Now();
     absl::StatusOr<DeliveryResult> result =
-        writer_->Write(batch.ref, std::span<const warehouse_schema::Row>(batch.rows.data(), n));
+        writer_->Write(batch.ref, std::span<const ws::Row>(batch.rows.data(), n),
+                       std::span<const row_writer::EncodedRow>(batch.encoded.data(), m));
     if (metrics_.write_seconds != nullptr) {
       metrics_.write_seconds->Observe(absl::ToDoubleSeconds(clock_->Now() - start));
     }
@@ -204,7 +245,10 @@ absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
       Inc(metrics_.write_failures);
       ++batch.failures;
       batch.retry_at = clock_->Now() + Backoff(batch.failures);
-      spdlog::warn("loader: writing {} rows to {} failed ({} in a row), retrying in {}: {}", n,
+      // The table may have changed under us (dropped, recreated): later
+      // events go through the planner until a write succeeds again.
+      batch.known->erase(batch.ref.table_id);
+      spdlog::warn("loader: writing {} rows to {} failed ({} in a row), retrying in {}: {}", n + m,
                    TableKey(batch.ref), batch.failures,
                    absl::FormatDuration(Backoff(batch.failures)), Str(result.status()));
       absl::MutexLock lock(&stats_mu_);
@@ -212,12 +256,18 @@ absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
       return WithContext(result.status(), TableKey(batch.ref));
     }
     for (size_t i = 0; i < n; ++i) tracker_.RowsDone(batch.meta[i].seq, 1);
+    for (size_t i = 0; i < m; ++i) tracker_.RowsDone(batch.encoded_meta[i].seq, 1);
     batch.rows.erase(batch.rows.begin(), batch.rows.begin() + n);
     batch.meta.erase(batch.meta.begin(), batch.meta.begin() + n);
+    batch.encoded.erase(batch.encoded.begin(), batch.encoded.begin() + m);
+    batch.encoded_meta.erase(batch.encoded_meta.begin(), batch.encoded_meta.begin() + m);
+    if (result->schema != nullptr) {
+      (*batch.known)[batch.ref.table_id] = std::move(result->schema);
+    }
     batch.bytes -= bytes;
     batch.failures = 0;
     batch.retry_at = absl::InfinitePast();
-    rows_in_flight_ -= n;
+    rows_in_flight_ -= n + m;
     Inc(batch.rows_written, result->written);
     Inc(metrics_.rows_quarantined, result->quarantined);
     Inc(metrics_.batches);
@@ -307,8 +357,8 @@ absl::Duration Loader::Backoff(int failures) const {
 absl::Duration Loader::UntilNextDue(absl::Time now, absl::Duration read_wait) const {
   absl::Duration best = read_wait;
   for (const auto& [key, batch] : batches_) {
-    if (batch.rows.empty()) continue;
-    absl::Time due = std::max(batch.retry_at, batch.meta.front().arrived + options_.batch_max_age);
+    if (Size(batch) == 0) continue;
+    absl::Time due = std::max(batch.retry_at, Oldest(batch) + options_.batch_max_age);
     best = std::min(best, due - now);
   }
   for (const auto& [key, rb] : rejects_) {

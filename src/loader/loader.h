@@ -12,9 +12,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -65,6 +67,7 @@ struct LoaderStats {
   uint64_t events_rejected = 0;  // not a valid event: quarantined whole
   uint64_t rows_written = 0;
   uint64_t rows_quarantined = 0;
+  uint64_t rows_encoded_directly = 0;  // of a known schema: no planning (MapEncoded)
   uint64_t batches_written = 0;
   uint64_t write_failures = 0;
   uint64_t acks = 0;
@@ -119,11 +122,18 @@ class Loader {
     metrics::Gauge* spool_unacked_bytes = nullptr;
     metrics::Histogram* write_seconds = nullptr;
   };
+  // Schemas of a destination's tables as the last write saw them, by table
+  // id: events whose values all fit are encoded at once (MapEncoded).
+  using KnownSchemas =
+      absl::flat_hash_map<std::string, std::shared_ptr<const warehouse_schema::SchemaIndex>>;
   struct Batch {
     bigquery::TableRef ref;
-    metrics::Counter* rows_written = nullptr;  // this table's, if metrics are on
-    std::vector<warehouse_schema::Row> rows;
-    std::vector<PendingRow> meta;  // parallel to rows
+    metrics::Counter* rows_written = nullptr;     // this table's, if metrics are on
+    KnownSchemas* known = nullptr;                // of the batch's destination
+    std::vector<warehouse_schema::Row> rows;      // for the planner
+    std::vector<PendingRow> meta;                 // parallel to rows
+    std::vector<row_writer::EncodedRow> encoded;  // encoded against a known schema
+    std::vector<PendingRow> encoded_meta;         // parallel to encoded
     size_t bytes = 0;
     int failures = 0;
     absl::Time retry_at = absl::InfinitePast();
@@ -137,6 +147,10 @@ class Loader {
   };
 
   void Ingest(const spool::Record& record, absl::Time now);
+  // The batch of `table` in `dest`, created on first use.
+  Batch& BatchFor(const Destination& dest, std::string_view table);
+  static size_t Size(const Batch& batch) { return batch.rows.size() + batch.encoded.size(); }
+  static absl::Time Oldest(const Batch& batch);
   bool Due(const Batch& batch, absl::Time now, bool force) const;
   // Writes `batch` while it is due; false if a write failed.
   absl::Status WriteBatch(Batch& batch, absl::Time now, bool force);
@@ -164,6 +178,8 @@ class Loader {
   // Consumer-thread state.
   warehouse_schema::EventMapper mapper_;
   std::vector<warehouse_schema::Row> scratch_;
+  std::vector<warehouse_schema::EncodedTableRow> encoded_scratch_;
+  std::map<const Destination*, KnownSchemas> known_schemas_;
   AckTracker tracker_;
   std::map<std::string, Batch> batches_;        // "project:dataset.table"
   std::map<std::string, RejectBatch> rejects_;  // "project:dataset"

@@ -1,10 +1,12 @@
 #include "loader/loader.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -318,6 +320,60 @@ TEST_F(LoaderTest, TypeConflictGoesToASiblingColumn) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_THAT(rows[0].json, HasSubstr(R"("quantity":"2")"));
   EXPECT_THAT(rows[1].json, HasSubstr(R"("quantity_string":"lots")"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+// Once a table's schema is known, events whose values all fit it are encoded
+// at once (no planning), into exactly what the planner path wrote.
+TEST_F(LoaderTest, EventsThatFitKnownSchemasAreEncodedDirectly) {
+  Loader& loader = MakeLoader();
+  Append({Track("e1", "Signed Up", R"({"plan":"pro","seats":3})")});
+  RunUntilWritten();
+  EXPECT_EQ(loader.Stats().rows_encoded_directly, 0u);
+  Append({Track("e2", "Signed Up", R"({"plan":"pro","seats":3})"),
+          Track("e3", "Signed Up", R"({"plan":"pro","seats":4.5})")});  // seats_float: new
+  RunUntilWritten();
+  EXPECT_EQ(loader.Stats().rows_encoded_directly, 2u);  // e2's tracks and signed_up rows
+  Append({Track("e4", "Signed Up", R"({"plan":"pro","seats":5.5})")});  // seats_float exists
+  RunUntilWritten();
+  EXPECT_EQ(loader.Stats().rows_encoded_directly, 4u);
+
+  auto rows = fake_.Rows({"p", "web", "signed_up"});
+  ASSERT_EQ(rows.size(), 4u);
+  std::map<std::string, std::string> json;
+  for (const auto& row : rows) json[row.insert_id] = row.json;
+  const auto without_load_time = [](std::string row) {
+    for (const std::string key : {R"("uuid_ts":")", R"("loaded_at":")"}) {
+      const size_t at = row.find(key);
+      if (at != std::string::npos) row.erase(at + key.size(), 27);
+    }
+    return row;
+  };
+  EXPECT_EQ(without_load_time(json["e2"]),
+            without_load_time(absl::StrReplaceAll(json["e1"], {{"\"e1\"", "\"e2\""}})));
+  EXPECT_THAT(json["e4"], HasSubstr(R"("seats_float":5.5)"));
+  EXPECT_THAT(InsertIds("tracks"), UnorderedElementsAre("e1", "e2", "e3", "e4"));
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
+// A failed write may mean the table changed behind the cached schema: the
+// next events take the planner, and nothing is lost.
+TEST_F(LoaderTest, FailedWriteForgetsTheKnownSchema) {
+  Loader& loader = MakeLoader();
+  Append({Track("e1", "Signed Up", R"({"plan":"pro"})")});
+  RunUntilWritten();
+  fake_.FailNext(Method::kInsertAll, absl::UnavailableError("down"), 2);
+  Append({Track("e2", "Signed Up", R"({"plan":"pro"})")});
+  ASSERT_TRUE(loader.RunOnce(absl::ZeroDuration()).ok());
+  clock_.Advance(options_.batch_max_age);
+  ASSERT_TRUE(loader.RunOnce(absl::ZeroDuration()).ok());  // the write fails
+  EXPECT_EQ(loader.Stats().rows_encoded_directly, 2u);
+  Append({Track("e3", "Signed Up", R"({"plan":"pro"})")});
+  ASSERT_TRUE(loader.RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_EQ(loader.Stats().rows_encoded_directly, 2u);  // e3 went to the planner
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(loader.Flush().ok());
+  EXPECT_THAT(InsertIds("signed_up"), UnorderedElementsAre("e1", "e2", "e3"));
   EXPECT_EQ(UnackedRecords(), 0u);
 }
 

@@ -1,12 +1,16 @@
 #include "warehouse_schema/event_mapper.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "common/time_format.h"
 #include "warehouse_schema/internal/fast_text.h"
 #include "warehouse_schema/internal/fast_time.h"
+#include "warehouse_schema/internal/value_router.h"
+#include "warehouse_schema/internal/value_writer.h"
 #include "warehouse_schema/json_compact.h"
 #include "warehouse_schema/row_encoder.h"
 
@@ -224,96 +228,287 @@ absl::Status EventMapper::Parse(std::string_view json, Event* e) {
   return absl::OkStatus();
 }
 
-absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::vector<Row>* rows) {
+namespace {
+
+// Cells appended to a Row, for PlanSchema and the debug output.
+class RowOut {
+ public:
+  explicit RowOut(Row* row) : row_(row) {}
+  void Add(std::string_view name, uint32_t hash, const Cell& value, std::string_view text) {
+    Cell& c = row_->cells.emplace_back(value);
+    c.name_hash = hash;
+    c.name_offset = static_cast<uint32_t>(row_->arena.size());
+    c.name_size = static_cast<uint32_t>(name.size());
+    row_->arena.append(name);
+    c.text_offset = static_cast<uint32_t>(row_->arena.size());
+    c.text_size = static_cast<uint32_t>(text.size());
+    row_->arena.append(text);
+  }
+  Row& row() { return *row_; }
+
+ private:
+  Row* row_;
+};
+
+// The columns a row already has, for sibling routing (value_router.h): an
+// earlier cell's name is never a sibling candidate.
+struct RowClaims {
+  const absl::flat_hash_map<std::string, uint32_t>* ids;  // column name -> interned id
+  const std::vector<uint32_t>* claimed;                   // id -> stamp of the row using it
+  uint32_t stamp;
+
+  bool Has(std::string_view name) const {
+    auto it = ids->find(absl::string_view(name.data(), name.size()));
+    return it != ids->end() && (*claimed)[it->second] == stamp;
+  }
+};
+
+// Cells written straight as insertAll JSON under a known schema, exactly as
+// AppendEncodedRow writes them: into their own column, or into a typed
+// sibling column that exists. Anything that needs the planner (an unknown
+// table, a missing column, a quarantine, or a later cell named like a sibling
+// an earlier cell took, which RouteCell would have skipped) makes the row
+// unusable.
+class EncodingOut {
+ public:
+  EncodingOut(const SchemaIndex* schema, RowClaims claims, std::string* json, size_t expected)
+      : schema_(schema), claims_(claims), w_(json, expected) {
+    w_.Char('{');
+  }
+  ~EncodingOut() { w_.Char('}'); }
+  EncodingOut(const EncodingOut&) = delete;
+  EncodingOut& operator=(const EncodingOut&) = delete;
+
+  void Add(std::string_view name, uint32_t hash, const Cell& value, std::string_view text) {
+    if (schema_ == nullptr) return;
+    if (!siblings_.empty() &&
+        std::find(siblings_.begin(), siblings_.end(), name) != siblings_.end()) {
+      schema_ = nullptr;
+      return;
+    }
+    const SchemaIndex::Entry* entry = schema_->Lookup(name, hash);
+    if (entry != nullptr && !internal::Accepts(entry->type, value)) entry = Sibling(name, value);
+    if (entry == nullptr) {
+      schema_ = nullptr;
+      return;
+    }
+    // The key is ',"name":' then padding; the row's first cell skips the comma.
+    w_.RawPadded(entry->key.data() + skip_comma_, entry->key_size - skip_comma_);
+    skip_comma_ = 0;
+    internal::WriteValue(value, text, entry->type, w_);
+  }
+  bool fits() const { return schema_ != nullptr; }
+
+ private:
+  // RouteCell's choice for a value its own column cannot take, when that
+  // choice is an existing column; nullptr otherwise.
+  const SchemaIndex::Entry* Sibling(std::string_view name, const Cell& value) {
+    std::string tried;
+    for (const ColumnType want : {value.type, ColumnType::kString}) {
+      std::string candidate = SiblingColumnName(name, want);
+      if (!tried.empty() && candidate == tried) continue;
+      tried = candidate;
+      if (claims_.Has(candidate) ||
+          std::find(siblings_.begin(), siblings_.end(), candidate) != siblings_.end()) {
+        continue;
+      }
+      const SchemaIndex::Entry* entry = schema_->Lookup(candidate, internal::NameHash(candidate));
+      if (entry == nullptr) return nullptr;  // a new column: the planner adds it
+      if (entry->type == want) {
+        siblings_.push_back(std::move(candidate));
+        return entry;
+      }
+    }
+    return nullptr;  // quarantined by the planner
+  }
+
+  const SchemaIndex* schema_;
+  const RowClaims claims_;
+  internal::JsonWriter w_;
+  size_t skip_comma_ = 1;
+  std::vector<std::string> siblings_;  // sibling columns this row used
+};
+
+Cell ValueCell(ColumnType type) {
+  Cell c;
+  c.type = type;
+  return c;
+}
+
+}  // namespace
+
+// Rows for Map.
+class EventMapper::RowSink {
+ public:
+  RowSink(EventMapper* mapper, std::vector<Row>* rows) : mapper_(mapper), rows_(rows) {}
+
+  // `payload`: the row will also hold properties or traits.
+  RowOut Start(const Event& e, std::string_view table, bool payload) {
+    mapper_->NewRowStamp();
+    Row& row = rows_->emplace_back();
+    row.table.assign(table);
+    row.insert_id.assign(e.message_id);
+    row.received_at = absl::FromUnixMicros(e.received_at->micros);
+    // Standard columns and context only (the tracks row): much less than the event.
+    const Row& context = mapper_->context_;
+    row.arena.reserve(payload ? mapper_->arena_hint_ : context.arena.size() + 512);
+    row.cells.reserve(payload ? mapper_->cells_hint_ : context.cells.size() + 16);
+    return RowOut(&row);
+  }
+  void Finish() {}
+
+ private:
+  EventMapper* const mapper_;
+  std::vector<Row>* const rows_;
+};
+
+// Encoded rows for MapEncoded.
+class EventMapper::EncodingSink {
+ public:
+  EncodingSink(EventMapper* mapper, SchemaLookup schema_of, std::vector<EncodedTableRow>* rows,
+               size_t expected)
+      : mapper_(mapper), schema_of_(schema_of), rows_(rows), expected_(expected) {}
+
+  EncodingOut& Start(const Event& e, std::string_view table, bool payload) {
+    Finish();  // before emplace_back moves the previous row's json
+    mapper_->NewRowStamp();
+    EncodedTableRow& row = rows_->emplace_back();
+    row.table.assign(table);
+    row.insert_id.assign(e.message_id);
+    row.received_at = absl::FromUnixMicros(e.received_at->micros);
+    const SchemaIndex* schema = fits_ ? schema_of_(table) : nullptr;
+    const RowClaims claims{&mapper_->ids_, &mapper_->claimed_, mapper_->stamp_};
+    current_.emplace(schema, claims, &row.json, payload ? expected_ : expected_ / 2);
+    return *current_;
+  }
+  // Closes the current row.
+  void Finish() {
+    if (!current_) return;
+    fits_ = fits_ && current_->fits();
+    current_.reset();
+  }
+  bool fits() const { return fits_; }
+
+ private:
+  EventMapper* const mapper_;
+  const SchemaLookup schema_of_;
+  std::vector<EncodedTableRow>* const rows_;
+  const size_t expected_;
+  std::optional<EncodingOut> current_;
+  bool fits_ = true;
+};
+
+absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, Event* e) {
   ResetCachesIfFull();
-  Event e;
-  if (absl::Status s = Parse(json, &e); !s.ok()) return s;
-  e.loaded_micros = absl::ToUnixMicros(loaded_at);
+  if (absl::Status s = Parse(json, e); !s.ok()) return s;
+  e->loaded_micros = absl::ToUnixMicros(loaded_at);
   loaded_at_text_.clear();
-  AppendTimestampMicrosText(e.loaded_micros, &loaded_at_text_);
+  AppendTimestampMicrosText(e->loaded_micros, &loaded_at_text_);
 
   // Context columns are the same on every row of the event: build them once.
   context_.arena.clear();
   context_.cells.clear();
   context_ids_.clear();
-  if (e.context) {
-    if (++stamp_ == 0) std::fill(claimed_.begin(), claimed_.end(), 0), stamp_ = 1;
+  if (e->context) {
+    NewRowStamp();
     path_.assign("context");
-    Flatten(*e.context, 0, &context_);
+    RowOut out(&context_);
+    Flatten(*e->context, 0, out);
     path_.clear();  // properties and traits are not prefixed
   }
   arena_hint_ = json.size() + 64;
   cells_hint_ = context_.cells.size() + 48;
+  return absl::OkStatus();
+}
 
+absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::vector<Row>* rows) {
+  Event e;
+  if (absl::Status s = Begin(json, loaded_at, &e); !s.ok()) return s;
+  RowSink sink(this, rows);
+  Emit(e, sink);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> EventMapper::MapEncoded(std::string_view json, absl::Time loaded_at,
+                                             SchemaLookup schema_of,
+                                             std::vector<EncodedTableRow>* rows) {
+  Event e;
+  if (absl::Status s = Begin(json, loaded_at, &e); !s.ok()) return s;
+  const size_t first = rows->size();
+  // The JSON out is about the event's size (context twice for a track).
+  EncodingSink sink(this, schema_of, rows, json.size() + json.size() / 4 + 256);
+  Emit(e, sink);
+  sink.Finish();
+  if (!sink.fits()) {
+    rows->resize(first);
+    return false;
+  }
+  return true;
+}
+
+template <typename Sink>
+void EventMapper::Emit(const Event& e, Sink& sink) {
   const auto bit = TableKindBit;
   switch (e.kind) {
     case TableKind::kTracks: {
       const std::string& table = LookupTable(*e.event);
       for (const bool event_table : {false, true}) {
-        Row& row = event_table ? StartRow(e, table, rows) : StartRow(e, "tracks", rows, false);
-        AddStandard(e, true, e.message_id, &row);
-        AddFixedString(kEventId, table, &row);
-        AddFixedString(kEventTextId, *e.event, &row);
-        AddContext(&row);
-        if (event_table && e.properties) Flatten(*e.properties, bit(TableKind::kEvent), &row);
+        auto&& row = event_table ? sink.Start(e, table, true) : sink.Start(e, "tracks", false);
+        AddStandard(e, true, e.message_id, row);
+        AddFixedString(kEventId, table, row);
+        AddFixedString(kEventTextId, *e.event, row);
+        AddContext(row);
+        if (event_table && e.properties) Flatten(*e.properties, bit(TableKind::kEvent), row);
       }
       break;
     }
     case TableKind::kIdentifies:
     case TableKind::kGroups: {
       const bool is_group = e.kind == TableKind::kGroups;
-      Row& row = StartRow(e, is_group ? "groups" : "identifies", rows);
-      AddStandard(e, true, e.message_id, &row);
-      if (is_group) AddFixedString(kGroupIdId, *e.group_id, &row);
-      AddContext(&row);
-      if (e.traits) Flatten(*e.traits, bit(e.kind), &row);
+      {
+        auto&& row = sink.Start(e, is_group ? "groups" : "identifies", true);
+        AddStandard(e, true, e.message_id, row);
+        if (is_group) AddFixedString(kGroupIdId, *e.group_id, row);
+        AddContext(row);
+        if (e.traits) Flatten(*e.traits, bit(e.kind), row);
+      }
       // users / accounts: the latest state of a user or group, keyed on its id.
       const std::optional<std::string_view> key = is_group ? e.group_id : e.user_id;
       if (key) {
         const TableKind kind = is_group ? TableKind::kAccounts : TableKind::kUsers;
-        Row& state = StartRow(e, is_group ? "accounts" : "users", rows);
-        AddStandard(e, false, *key, &state);
-        AddContext(&state);
-        if (e.traits) Flatten(*e.traits, bit(kind), &state);
+        auto&& state = sink.Start(e, is_group ? "accounts" : "users", true);
+        AddStandard(e, false, *key, state);
+        AddContext(state);
+        if (e.traits) Flatten(*e.traits, bit(kind), state);
       }
       break;
     }
     case TableKind::kPages:
     case TableKind::kScreens: {
       const bool is_page = e.kind == TableKind::kPages;
-      Row& row = StartRow(e, is_page ? "pages" : "screens", rows);
-      AddStandard(e, true, e.message_id, &row);
-      if (e.name) AddFixedString(kNameId, *e.name, &row);
-      if (is_page && e.category) AddFixedString(kCategoryId, *e.category, &row);
-      AddContext(&row);
-      if (e.properties) Flatten(*e.properties, bit(e.kind), &row);
+      auto&& row = sink.Start(e, is_page ? "pages" : "screens", true);
+      AddStandard(e, true, e.message_id, row);
+      if (e.name) AddFixedString(kNameId, *e.name, row);
+      if (is_page && e.category) AddFixedString(kCategoryId, *e.category, row);
+      AddContext(row);
+      if (e.properties) Flatten(*e.properties, bit(e.kind), row);
       break;
     }
     case TableKind::kAliases: {
-      Row& row = StartRow(e, "aliases", rows);
-      AddStandard(e, true, e.message_id, &row);
-      AddFixedString(kPreviousIdId, *e.previous_id, &row);
-      AddContext(&row);
-      if (e.traits) Flatten(*e.traits, bit(TableKind::kAliases), &row);
+      auto&& row = sink.Start(e, "aliases", true);
+      AddStandard(e, true, e.message_id, row);
+      AddFixedString(kPreviousIdId, *e.previous_id, row);
+      AddContext(row);
+      if (e.traits) Flatten(*e.traits, bit(TableKind::kAliases), row);
       break;
     }
     default:
       break;
   }
-  return absl::OkStatus();
 }
 
-Row& EventMapper::StartRow(const Event& e, std::string table, std::vector<Row>* rows,
-                           bool payload) {
+void EventMapper::NewRowStamp() {
   if (++stamp_ == 0) std::fill(claimed_.begin(), claimed_.end(), 0), stamp_ = 1;
-  Row& row = rows->emplace_back();
-  row.table = std::move(table);
-  row.insert_id.assign(e.message_id);
-  row.received_at = absl::FromUnixMicros(e.received_at->micros);
-  // Standard columns and context only (the tracks row): much less than the event.
-  row.arena.reserve(payload ? arena_hint_ : context_.arena.size() + 512);
-  row.cells.reserve(payload ? cells_hint_ : context_.cells.size() + 16);
-  return row;
 }
 
 bool EventMapper::Claim(uint32_t id) {
@@ -322,31 +517,29 @@ bool EventMapper::Claim(uint32_t id) {
   return true;
 }
 
-void EventMapper::AddFixedString(uint32_t id, std::string_view value, Row* row) {
-  Cell& c = row->AppendCell(kFixedNames[id], fixed_hashes_[id], ColumnType::kString);
-  c.text_offset = static_cast<uint32_t>(row->arena.size());
-  c.text_size = static_cast<uint32_t>(value.size());
-  row->arena.append(value);
+template <typename Out>
+void EventMapper::AddFixedString(uint32_t id, std::string_view value, Out& out) {
+  out.Add(kFixedNames[id], fixed_hashes_[id], ValueCell(ColumnType::kString), value);
   Claim(id);
 }
 
-void EventMapper::AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text, Row* row) {
-  Cell& c = row->AppendCell(kFixedNames[id], fixed_hashes_[id], ColumnType::kTimestamp);
-  c.micros = micros;
-  c.text_offset = static_cast<uint32_t>(row->arena.size());
-  c.text_size = static_cast<uint32_t>(text.size());
-  row->arena.append(text);
+template <typename Out>
+void EventMapper::AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text, Out& out) {
+  Cell value = ValueCell(ColumnType::kTimestamp);
+  value.micros = micros;
+  out.Add(kFixedNames[id], fixed_hashes_[id], value, text);
   Claim(id);
 }
 
-void EventMapper::AddStandard(const Event& e, bool full, std::string_view id, Row* row) {
+template <typename Out>
+void EventMapper::AddStandard(const Event& e, bool full, std::string_view id, Out& out) {
   auto add_time = [&](uint32_t fixed_id, const std::optional<Timestamp>& t) {
-    if (t) AddFixedTimestamp(fixed_id, t->micros, t->text, row);
+    if (t) AddFixedTimestamp(fixed_id, t->micros, t->text, out);
   };
-  AddFixedString(kIdId, id, row);
+  AddFixedString(kIdId, id, out);
   if (full) {
-    if (e.anonymous_id) AddFixedString(kAnonymousIdId, *e.anonymous_id, row);
-    if (e.user_id) AddFixedString(kUserIdId, *e.user_id, row);
+    if (e.anonymous_id) AddFixedString(kAnonymousIdId, *e.anonymous_id, out);
+    if (e.user_id) AddFixedString(kUserIdId, *e.user_id, out);
   }
   add_time(kReceivedAtId, e.received_at);
   if (full) {
@@ -354,22 +547,31 @@ void EventMapper::AddStandard(const Event& e, bool full, std::string_view id, Ro
     add_time(kOriginalTimestampId, e.original_timestamp);
     add_time(kTimestampId, e.timestamp);
   }
-  AddFixedTimestamp(kUuidTsId, e.loaded_micros, loaded_at_text_, row);
-  AddFixedTimestamp(kLoadedAtId, e.loaded_micros, loaded_at_text_, row);
+  AddFixedTimestamp(kUuidTsId, e.loaded_micros, loaded_at_text_, out);
+  AddFixedTimestamp(kLoadedAtId, e.loaded_micros, loaded_at_text_, out);
 }
 
-void EventMapper::AddContext(Row* row) {
-  const auto base = static_cast<uint32_t>(row->arena.size());
-  row->arena.append(context_.arena);
-  for (Cell c : context_.cells) {
-    c.name_offset += base;
-    c.text_offset += base;
-    row->cells.push_back(c);
+template <typename Out>
+void EventMapper::AddContext(Out& out) {
+  if constexpr (std::is_same_v<Out, RowOut>) {
+    Row& row = out.row();
+    const auto base = static_cast<uint32_t>(row.arena.size());
+    row.arena.append(context_.arena);
+    for (Cell c : context_.cells) {
+      c.name_offset += base;
+      c.text_offset += base;
+      row.cells.push_back(c);
+    }
+  } else {
+    for (const Cell& c : context_.cells) {
+      out.Add(context_.Name(c), c.name_hash, c, context_.Text(c));
+    }
   }
   for (const uint32_t id : context_ids_) claimed_[id] = stamp_;
 }
 
-void EventMapper::Flatten(const object& obj, uint16_t table_bit, Row* row) {
+template <typename Out>
+void EventMapper::Flatten(const object& obj, uint16_t table_bit, Out& out) {
   for (const simdjson::dom::key_value_pair field : obj) {
     const size_t mark = path_.size();
     if (!path_.empty()) path_.push_back('_');
@@ -377,56 +579,59 @@ void EventMapper::Flatten(const object& obj, uint16_t table_bit, Row* row) {
     const element& v = field.value;
     if (v.type() == element_type::OBJECT) {
       const object child = v.get_object().value_unsafe();
-      Flatten(child, table_bit, row);
+      Flatten(child, table_bit, out);
     } else if (!v.is_null()) {
-      AddValue(v, table_bit, row);
+      AddValue(v, table_bit, out);
     }
     path_.resize(mark);
   }
 }
 
-void EventMapper::AddValue(const element& v, uint16_t table_bit, Row* row) {
+template <typename Out>
+void EventMapper::AddValue(const element& v, uint16_t table_bit, Out& out) {
   const ColumnName& column = LookupColumn();
   const bool reserved = (column.reserved_mask & table_bit) != 0;
   const uint32_t id = reserved ? column.prefixed_id : column.id;
   if (!Claim(id)) return;  // an earlier path produced the same column: first value wins
-  if (row == &context_) context_ids_.push_back(id);
+  if constexpr (std::is_same_v<Out, RowOut>) {
+    if (&out.row() == &context_) context_ids_.push_back(id);
+  }
   const std::string_view name = reserved ? column.prefixed : column.name;
   const uint32_t hash = reserved ? column.prefixed_hash : column.hash;
+  Cell value;
+  std::string_view text;
   switch (v.type()) {
     case element_type::BOOL:
-      row->AppendCell(name, hash, ColumnType::kBoolean).boolean = v.get_bool().value_unsafe();
+      value.type = ColumnType::kBoolean;
+      value.boolean = v.get_bool().value_unsafe();
       break;
     case element_type::INT64:
-      row->AppendCell(name, hash, ColumnType::kInteger).integer = v.get_int64().value_unsafe();
+      value.type = ColumnType::kInteger;
+      value.integer = v.get_int64().value_unsafe();
       break;
     case element_type::UINT64:  // beyond int64
-      row->AppendCell(name, hash, ColumnType::kFloat).floating =
-          static_cast<double>(v.get_uint64().value_unsafe());
+      value.type = ColumnType::kFloat;
+      value.floating = static_cast<double>(v.get_uint64().value_unsafe());
       break;
     case element_type::DOUBLE:
-      row->AppendCell(name, hash, ColumnType::kFloat).floating = v.get_double().value_unsafe();
+      value.type = ColumnType::kFloat;
+      value.floating = v.get_double().value_unsafe();
       break;
     case element_type::STRING: {
-      const std::string_view s = v.get_string().value_unsafe();
-      const std::optional<int64_t> micros = internal::ParseTimestampMicros(s);
-      Cell& c = row->AppendCell(name, hash, micros ? ColumnType::kTimestamp : ColumnType::kString);
-      if (micros) c.micros = *micros;
-      c.text_offset = static_cast<uint32_t>(row->arena.size());
-      c.text_size = static_cast<uint32_t>(s.size());
-      row->arena.append(s);
+      text = v.get_string().value_unsafe();
+      const std::optional<int64_t> micros = internal::ParseTimestampMicros(text);
+      value.type = micros ? ColumnType::kTimestamp : ColumnType::kString;
+      if (micros) value.micros = *micros;
       break;
     }
-    default: {  // ARRAY: stored as compact JSON text
-      const auto offset = static_cast<uint32_t>(row->arena.size());
-      AppendCompactJson(v, &row->arena);
-      Cell& c = row->AppendCell(name, hash, ColumnType::kString);
-      // AppendCell put the name after the JSON text; both stay in the arena.
-      c.text_offset = offset;
-      c.text_size = c.name_offset - offset;
+    default:  // ARRAY: stored as compact JSON text
+      array_text_.clear();
+      AppendCompactJson(v, &array_text_);
+      value.type = ColumnType::kString;
+      text = array_text_;
       break;
-    }
   }
+  out.Add(name, hash, value, text);
 }
 
 }  // namespace opentrack::warehouse_schema

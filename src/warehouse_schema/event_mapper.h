@@ -9,14 +9,28 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "simdjson.h"
 #include "warehouse_schema/internal/name_table.h"
 #include "warehouse_schema/naming.h"
+#include "warehouse_schema/schema_index.h"
 #include "warehouse_schema/types.h"
 
 namespace opentrack::warehouse_schema {
+
+// One row already encoded as the insertAll `json` object of its table.
+struct EncodedTableRow {
+  std::string table;
+  std::string insert_id;   // messageId
+  absl::Time received_at;  // selects the day partition
+  std::string json;
+};
+
+// The current schema of a table, or nullptr when it is not known.
+using SchemaLookup = absl::FunctionRef<const SchemaIndex*(std::string_view table)>;
 
 // Holds the JSON parser, the name caches and scratch buffers, so it is cheap
 // to call repeatedly. Not thread-safe: use one per thread.
@@ -31,6 +45,15 @@ class EventMapper {
   // field, for JSON that is not a normalized event; `rows` is then unchanged.
   absl::Status Map(std::string_view normalized_event_json, absl::Time loaded_at,
                    std::vector<Row>* rows);
+
+  // The fast path for events whose tables already have every column they
+  // need: maps the event and writes each row straight as insertAll JSON
+  // against `schema_of(table)`, byte for byte what AppendEncodedRow writes
+  // for Map's rows. Returns false, with `rows` as it was, when a table is
+  // unknown or a value has no column that takes it as it is: PlanSchema must
+  // then decide (Map, PlanSchema, AppendEncodedRow). Errors as Map.
+  absl::StatusOr<bool> MapEncoded(std::string_view normalized_event_json, absl::Time loaded_at,
+                                  SchemaLookup schema_of, std::vector<EncodedTableRow>* rows);
 
   // Cache entries kept before the caches are reset (bounds memory when
   // clients send unbounded property or event names).
@@ -48,23 +71,37 @@ class EventMapper {
     uint16_t reserved_mask;
   };
 
+  class RowSink;
+  class EncodingSink;
+
   absl::Status Parse(std::string_view json, Event* event);
+  // Parses `json` and builds the event's context cells; then the caller emits.
+  absl::Status Begin(std::string_view json, absl::Time loaded_at, Event* event);
+  // The mapping rules: which rows, in which order, with which cells.
+  template <typename Sink>
+  void Emit(const Event& e, Sink& sink);
   void ResetCachesIfFull();
   uint32_t Intern(const std::string& name);
   const ColumnName& LookupColumn();  // for path_
   const std::string& LookupTable(std::string_view raw_event);
 
-  // Row assembly.
-  // `payload`: the row will also hold properties or traits.
-  Row& StartRow(const Event& e, std::string table, std::vector<Row>* rows, bool payload = true);
+  // Row assembly, for either kind of output row (event_mapper.cc RowOut,
+  // EncodingOut).
+  void NewRowStamp();
   bool Claim(uint32_t id);
   // Adds standard column `id` (see event_mapper.cc FixedId) and claims it.
-  void AddFixedString(uint32_t id, std::string_view value, Row* row);
-  void AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text, Row* row);
-  void AddStandard(const Event& e, bool full, std::string_view id, Row* row);
-  void AddContext(Row* row);
-  void Flatten(const simdjson::dom::object& obj, uint16_t table_bit, Row* row);
-  void AddValue(const simdjson::dom::element& value, uint16_t table_bit, Row* row);
+  template <typename Out>
+  void AddFixedString(uint32_t id, std::string_view value, Out& out);
+  template <typename Out>
+  void AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text, Out& out);
+  template <typename Out>
+  void AddStandard(const Event& e, bool full, std::string_view id, Out& out);
+  template <typename Out>
+  void AddContext(Out& out);
+  template <typename Out>
+  void Flatten(const simdjson::dom::object& obj, uint16_t table_bit, Out& out);
+  template <typename Out>
+  void AddValue(const simdjson::dom::element& value, uint16_t table_bit, Out& out);
 
   simdjson::dom::parser parser_;
   std::string padded_;                                    // input copy with simdjson's padding
@@ -78,7 +115,8 @@ class EventMapper {
   Row context_;       // context_* cells of the current event, built once
   std::vector<uint32_t> context_ids_;
   std::string loaded_at_text_;
-  size_t arena_hint_ = 0;  // per-row reservations, sized from the event
+  std::string array_text_;  // compact JSON of the array being added
+  size_t arena_hint_ = 0;   // per-row reservations, sized from the event
   size_t cells_hint_ = 0;
 };
 

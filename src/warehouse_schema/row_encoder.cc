@@ -6,84 +6,13 @@
 #include "common/json_text.h"
 #include "warehouse_schema/internal/json_writer.h"
 #include "warehouse_schema/internal/value_router.h"
+#include "warehouse_schema/internal/value_writer.h"
 
 namespace opentrack::warehouse_schema {
 namespace {
 
 using internal::JsonWriter;
-
-void QuotedInt(int64_t v, JsonWriter& w) {
-  w.Char('"');
-  w.Int(v);
-  w.Char('"');
-}
-
-// Text of a scalar for a STRING column: the original text where there is one.
-[[gnu::always_inline]] inline void WriteAsString(const Row& row, const Cell& cell, JsonWriter& w) {
-  switch (cell.type) {
-    case ColumnType::kString:
-    case ColumnType::kTimestamp:
-      w.String(row.Text(cell));
-      return;
-    case ColumnType::kInteger:
-      QuotedInt(cell.integer, w);
-      return;
-    case ColumnType::kBoolean:
-      w.Raw(cell.boolean ? "\"true\"" : "\"false\"");
-      return;
-    case ColumnType::kFloat:
-      if (!std::isfinite(cell.floating)) {
-        w.Double(cell.floating);  // already the quoted "NaN"/"Infinity" form
-        return;
-      }
-      w.Char('"');
-      w.Double(cell.floating);
-      w.Char('"');
-      return;
-  }
-}
-
-// True for "YYYY-MM-DDTHH:MM:SS.ffffffZ", which BigQuery takes as is.
-bool IsCanonicalTimestamp(std::string_view s) {
-  return s.size() == 27 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
-         s[16] == ':' && s[19] == '.' && s[26] == 'Z';
-}
-
-[[gnu::always_inline]] inline void WriteValue(const Row& row, const Cell& cell, ColumnType column,
-                                              JsonWriter& w) {
-  switch (column) {
-    case ColumnType::kString:
-      WriteAsString(row, cell, w);
-      return;
-    case ColumnType::kInteger:
-      QuotedInt(
-          cell.type == ColumnType::kFloat ? static_cast<int64_t>(cell.floating) : cell.integer, w);
-      return;
-    case ColumnType::kFloat:
-      if (cell.type == ColumnType::kInteger) {
-        w.Int(cell.integer);
-      } else {
-        w.Double(cell.floating);
-      }
-      return;
-    case ColumnType::kBoolean:
-      w.Raw(cell.boolean ? "true" : "false");
-      return;
-    case ColumnType::kTimestamp: {
-      const std::string_view text = row.Text(cell);
-      w.Char('"');
-      if (IsCanonicalTimestamp(text)) {
-        w.Raw(text);
-      } else {
-        std::string formatted;
-        AppendTimestampMicrosText(cell.micros, &formatted);
-        w.Raw(formatted);
-      }
-      w.Char('"');
-      return;
-    }
-  }
-}
+using internal::WriteValue;
 
 }  // namespace
 
@@ -136,7 +65,7 @@ void AppendEncodedRow(const Row& row, const SchemaIndex& schema, std::string* ou
       // key is ',"name":' then padding, so the first cell skips the comma.
       w.RawPadded(entry->key.data() + (first ? 1 : 0), entry->key_size - (first ? 1 : 0));
       first = false;
-      WriteValue(row, cell, entry->type, w);
+      WriteValue(cell, row.Text(cell), entry->type, w);
       continue;
     }
     const internal::Placement p = internal::RouteCell(row, cell, schema, &claims);
@@ -145,7 +74,7 @@ void AppendEncodedRow(const Row& row, const SchemaIndex& schema, std::string* ou
     first = false;
     w.String(p.column.empty() ? row.Name(cell) : std::string_view(p.column));
     w.Char(':');
-    WriteValue(row, cell, p.column_type, w);
+    WriteValue(cell, row.Text(cell), p.column_type, w);
   }
   w.Char('}');
 }
@@ -175,7 +104,7 @@ std::string RowToDebugJson(const Row& row) {
       if (cell.type == ColumnType::kInteger) {
         w.Int(cell.integer);
       } else {
-        WriteValue(row, cell, cell.type, w);
+        WriteValue(cell, row.Text(cell), cell.type, w);
       }
     }
     out.push_back('}');

@@ -41,6 +41,10 @@ class SchemaIndex {
   const Entry* Lookup(const Row& row, const Cell& cell) const {
     return types_.Find(row.Name(cell), cell.name_hash);
   }
+  // `hash` must be internal::NameHash(name).
+  const Entry* Lookup(std::string_view name, uint32_t hash) const {
+    return types_.Find(name, hash);
+  }
   // Adds `name` unless present; true when added.
   bool Add(std::string_view name, ColumnType type);
   void Remove(std::string_view name);

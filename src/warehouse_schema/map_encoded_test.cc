@@ -1,0 +1,272 @@
+// EventMapper::MapEncoded must write exactly what Map + PlanSchema +
+// AppendEncodedRow write whenever it accepts an event, and decline every event
+// that needs the planner.
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "warehouse_schema/event_mapper.h"
+#include "warehouse_schema/internal/value_router.h"
+#include "warehouse_schema/mapper_test_util.h"
+#include "warehouse_schema/row_encoder.h"
+#include "warehouse_schema/schema_index.h"
+#include "warehouse_schema/schema_planner.h"
+
+namespace opentrack::warehouse_schema {
+namespace {
+
+using testing::LoadedAt;
+using testing::MapOrDie;
+using testing::Normalized;
+
+// Schemas grown the way the loader grows them: every table's plan applied.
+class Schemas {
+ public:
+  void Learn(const std::vector<Row>& rows) {
+    for (const Row& row : rows) {
+      TableSchema& schema = schemas_[row.table];
+      schema = ApplyPlan(schema, PlanSchema(schema, std::span<const Row>(&row, 1)));
+      indexes_.erase(row.table);
+    }
+  }
+  void Set(const std::string& table, TableSchema schema) {
+    schemas_[table] = std::move(schema);
+    indexes_.erase(table);
+  }
+  const SchemaIndex* Find(std::string_view table) {
+    auto it = schemas_.find(std::string(table));
+    if (it == schemas_.end()) return nullptr;
+    auto [index, added] = indexes_.try_emplace(it->first);
+    if (added) index->second = SchemaIndex(it->second);
+    return &index->second;
+  }
+  const TableSchema& Of(const std::string& table) { return schemas_[table]; }
+
+ private:
+  std::map<std::string, TableSchema> schemas_;
+  std::map<std::string, SchemaIndex> indexes_;
+};
+
+// MapEncoded's result for `json`; `ok` says whether it accepted the event.
+std::vector<EncodedTableRow> Encode(EventMapper& mapper, Schemas& schemas, const std::string& json,
+                                    bool* ok) {
+  std::vector<EncodedTableRow> rows;
+  absl::StatusOr<bool> r = mapper.MapEncoded(
+      json, LoadedAt(), [&](std::string_view t) { return schemas.Find(t); }, &rows);
+  EXPECT_TRUE(r.ok()) << r.status() << " for " << json;
+  *ok = r.ok() && *r;
+  return rows;
+}
+
+// True when AppendEncodedRow can store every cell of `rows` (in its own
+// column or an existing sibling) without new columns or quarantine: the
+// events MapEncoded must accept.
+bool PlannerHasNothingToDo(Schemas& schemas, const std::vector<Row>& rows) {
+  for (const Row& row : rows) {
+    const SchemaIndex* index = schemas.Find(row.table);
+    if (index == nullptr) return false;
+    std::vector<std::string> claims;
+    for (const Cell& cell : row.cells) {
+      if (internal::RouteCell(row, cell, *index, &claims).kind != internal::Placement::kStore) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// MapEncoded accepts `json` exactly when the planner has nothing to do, and
+// then writes what the planning path writes. Returns whether it accepted.
+bool ExpectSameAsPlanningPath(EventMapper& mapper, Schemas& schemas, const std::string& json) {
+  const std::vector<Row> rows = MapOrDie(mapper, json);
+  bool ok = false;
+  const std::vector<EncodedTableRow> encoded = Encode(mapper, schemas, json, &ok);
+  const std::string head = json.substr(0, 160);
+  EXPECT_EQ(ok, PlannerHasNothingToDo(schemas, rows)) << head;
+  if (!ok) return false;
+  EXPECT_EQ(encoded.size(), rows.size()) << head;
+  for (size_t i = 0; i < rows.size() && i < encoded.size(); ++i) {
+    std::string want;
+    AppendEncodedRow(rows[i], SchemaIndex(schemas.Of(rows[i].table)), &want);
+    EXPECT_EQ(encoded[i].json, want) << head;
+    EXPECT_EQ(encoded[i].table, rows[i].table);
+    EXPECT_EQ(encoded[i].insert_id, rows[i].insert_id);
+    EXPECT_EQ(encoded[i].received_at, rows[i].received_at);
+  }
+  return true;
+}
+
+const std::vector<std::string>& Varied() {
+  static const auto* events = new std::vector<std::string>{
+      Normalized(R"("type":"track","event":"Order Completed","userId":"u1",
+        "sentAt":"2024-01-01T00:05:09.5Z","originalTimestamp":"2024-01-01T00:05:09Z",
+        "timestamp":"2024-01-01T00:05:10.5+00:00",
+        "context":{"ip":"1.2.3.4","library":{"name":"analytics.js","version":"2.1"},
+          "page":{"url":"https://x.test/a?b=\"c\""},"locale":"fr-FR","screen":{"width":1440}},
+        "properties":{"total":19.99,"count":3,"big":18446744073709551615,"gift":true,
+          "products":[{"id":"p1","price":1.5},{"id":"p2","tags":["a","\u00e9"]}],
+          "when":"2024-02-03T04:05:06Z","note":"line\nbreak \u00e9\u2028 \"q\"",
+          "id":"reserved","event":"also reserved","orderId":"o1","order_id":"dup","nested":{"a":{"b":1}},
+          "nothing":null})"),
+      Normalized(R"("type":"identify","userId":"u1","anonymousId":"a1",
+        "traits":{"email":"a@b.test","plan":"pro","logins":4,"createdAt":"2023-12-31T23:00:00Z",
+          "address":{"city":"Paris"},"received_at":"reserved"})"),
+      Normalized(R"("type":"identify","anonymousId":"a2","traits":{"email":"x@y.test"})"),
+      Normalized(R"("type":"group","userId":"u1","groupId":"g1",
+        "traits":{"name":"Acme","employees":50,"id":"shadow"},"context":{"ip":"5.6.7.8"})"),
+      Normalized(R"("type":"page","userId":"u1","name":"Home","category":"Docs",
+        "properties":{"path":"/","title":"Home","url":"https://x.test/","name":"shadow"})"),
+      Normalized(R"("type":"screen","anonymousId":"a1","name":"Settings",
+        "properties":{"from":"menu"})"),
+      Normalized(R"("type":"alias","userId":"u2","previousId":"a1","traits":{"k":"v"})"),
+  };
+  return *events;
+}
+
+TEST(MapEncodedTest, WritesWhatThePlanningPathWrites) {
+  EventMapper mapper;
+  Schemas schemas;
+  for (const std::string& json : Varied()) schemas.Learn(MapOrDie(mapper, json));
+  for (const std::string& json : Varied()) {
+    EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
+  }
+}
+
+// The shared sample, with the receivedAt the collector would add: every event
+// (719 tracks, pages, identifies, groups) encodes the same both ways.
+TEST(MapEncodedTest, SampleEventsEncodeAsThePlanningPath) {
+  std::ifstream in(OPENTRACK_SAMPLE_EVENTS);
+  std::vector<std::string> events;
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() < 2) continue;
+    events.push_back(R"({"receivedAt":"2024-06-01T00:00:01.000000Z",)" + line.substr(1));
+  }
+  if (events.empty()) GTEST_SKIP() << "no sample at " << OPENTRACK_SAMPLE_EVENTS;
+  EventMapper mapper;
+  Schemas schemas;
+  for (const std::string& json : events) schemas.Learn(MapOrDie(mapper, json));
+  size_t accepted = 0;
+  for (const std::string& json : events)
+    accepted += ExpectSameAsPlanningPath(mapper, schemas, json);
+  // Some go to sibling columns (an integral revenue first, fractional ones
+  // later: revenue_float), which MapEncoded writes too.
+  EXPECT_EQ(accepted, events.size());
+}
+
+// Integers go into FLOAT columns, integral floats into INTEGER columns and
+// anything into STRING columns without the planner, as AppendEncodedRow does.
+TEST(MapEncodedTest, AcceptsValuesTheirColumnsTakeAsTheyAre) {
+  const std::string json = Normalized(
+      R"("type":"track","event":"E","userId":"u","properties":{"a":3,"b":2.0,"c":true,"d":7})");
+  EventMapper mapper;
+  Schemas schemas;
+  schemas.Learn(MapOrDie(mapper, json));
+  TableSchema e = schemas.Of("e");
+  for (Column& c : e) {
+    if (c.name == "a") c.type = ColumnType::kFloat;
+    if (c.name == "b") c.type = ColumnType::kInteger;
+    if (c.name == "c" || c.name == "d") c.type = ColumnType::kString;
+  }
+  schemas.Set("e", e);
+  EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
+  bool ok = false;
+  const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, json, &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_NE(rows[1].json.find(R"("a":3,"b":"2","c":"true","d":"7")"), std::string::npos)
+      << rows[1].json;
+}
+
+// A value its column cannot take goes to the typed sibling the planner
+// created for it, as AppendEncodedRow routes it.
+TEST(MapEncodedTest, WritesSiblingColumnsLikeThePlanner) {
+  const std::string first =
+      Normalized(R"("type":"track","event":"E","userId":"u","properties":{"n":1,"f":1,"s":"x"})");
+  const std::string later = Normalized(
+      R"("type":"track","event":"E","userId":"u","properties":{"n":"abc","f":2.5,"s":"y"})");
+  EventMapper mapper;
+  Schemas schemas;
+  schemas.Learn(MapOrDie(mapper, first));
+  schemas.Learn(MapOrDie(mapper, later));
+  EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, later));
+  bool ok = false;
+  const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, later, &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_NE(rows[1].json.find(R"("n_string":"abc","f_float":2.5,"s":"y")"), std::string::npos)
+      << rows[1].json;
+}
+
+// RouteCell skips a sibling name that another cell of the row has, even a
+// later one; the direct path cannot see later cells, so it declines.
+TEST(MapEncodedTest, DeclinesWhenALaterCellHasTheSiblingName) {
+  EventMapper mapper;
+  Schemas schemas;
+  schemas.Learn(MapOrDie(
+      mapper, Normalized(R"("type":"track","event":"E","userId":"u","properties":{"n":1})")));
+  schemas.Learn(MapOrDie(
+      mapper, Normalized(R"("type":"track","event":"E","userId":"u","properties":{"n":"a"})")));
+  const std::string json = Normalized(
+      R"("type":"track","event":"E","userId":"u","properties":{"n":"b","n_string":"c"})");
+  bool ok = true;
+  Encode(mapper, schemas, json, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_FALSE(PlannerHasNothingToDo(schemas, MapOrDie(mapper, json)));
+}
+
+struct Declined {
+  const char* name;
+  const char* change;  // what the event brings that its tables cannot take
+};
+
+class MapEncodedDeclinesTest : public ::testing::TestWithParam<Declined> {};
+
+// Each event would need PlanSchema: a new column, a sibling column, or a
+// table the caller does not know. MapEncoded declines and leaves `rows`.
+TEST_P(MapEncodedDeclinesTest, LeavesRowsAsTheyWere) {
+  const std::string known =
+      Normalized(R"("type":"track","event":"E","userId":"u","properties":{"n":1,"s":"x"})");
+  EventMapper mapper;
+  Schemas schemas;
+  schemas.Learn(MapOrDie(mapper, known));
+  std::vector<EncodedTableRow> rows(1);
+  rows[0].json = "kept";
+  const std::string json = Normalized(GetParam().change);
+  absl::StatusOr<bool> r = mapper.MapEncoded(
+      json, LoadedAt(), [&](std::string_view t) { return schemas.Find(t); }, &rows);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(*r);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].json, "kept");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    NeedsThePlanner, MapEncodedDeclinesTest,
+    ::testing::Values(
+        Declined{"NewProperty",
+                 R"("type":"track","event":"E","userId":"u","properties":{"n":1,"t":2})"},
+        Declined{"NewContextField",
+                 R"("type":"track","event":"E","userId":"u","context":{"ip":"1.1.1.1"})"},
+        Declined{"StringIntoInteger",
+                 R"("type":"track","event":"E","userId":"u","properties":{"n":"abc"})"},
+        Declined{"FractionIntoInteger",
+                 R"("type":"track","event":"E","userId":"u","properties":{"n":1.5})"},
+        Declined{"NewStandardColumn",
+                 R"("type":"track","event":"E","anonymousId":"a","properties":{"n":1})"},
+        Declined{"UnknownEventTable", R"("type":"track","event":"F","userId":"u")"},
+        Declined{"UnknownTable", R"("type":"page","userId":"u","name":"Home")"}),
+    [](const ::testing::TestParamInfo<Declined>& info) { return info.param.name; });
+
+TEST(MapEncodedTest, InvalidEventIsAnErrorAsInMap) {
+  EventMapper mapper;
+  std::vector<EncodedTableRow> rows;
+  absl::StatusOr<bool> r = mapper.MapEncoded(
+      Normalized(R"("type":"track","userId":"u")"), LoadedAt(),
+      [](std::string_view) -> const SchemaIndex* { return nullptr; }, &rows);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("track without \"event\""), std::string::npos);
+  EXPECT_TRUE(rows.empty());
+}
+
+}  // namespace
+}  // namespace opentrack::warehouse_schema

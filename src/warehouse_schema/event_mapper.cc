@@ -40,6 +40,7 @@ enum FixedId : uint32_t {
   kPreviousIdId,
   kFixedIdCount
 };
+static_assert(kFixedIdCount <= 16, "EventMapper::fixed_entries_ has 16 rows");
 constexpr std::string_view kFixedNames[kFixedIdCount] = {
     "id",        "anonymous_id", "user_id",    "received_at", "sent_at",    "original_timestamp",
     "timestamp", "uuid_ts",      "loaded_at",  "event",       "event_text", "name",
@@ -85,9 +86,15 @@ uint32_t EventMapper::Intern(const std::string& name) {
 }
 
 void EventMapper::ResetCachesIfFull() {
-  if (columns_.size() < kMaxCachedNames && tables_.size() < kMaxCachedNames) return;
+  if (columns_.size() < kMaxCachedNames && tables_.size() < kMaxCachedNames &&
+      nodes_.size() < kMaxCachedNames) {
+    return;
+  }
   columns_.Clear();
   tables_.clear();
+  nodes_.clear();  // its guesses point into columns_
+  context_node_ = kNoNode;
+  std::fill(std::begin(kind_nodes_), std::end(kind_nodes_), kNoNode);
   ids_.clear();
   claimed_.clear();
   stamp_ = 0;
@@ -108,11 +115,17 @@ const EventMapper::ColumnName& EventMapper::LookupColumn() {
   return *columns_.Insert(path_, path_hash, std::move(entry)).first;
 }
 
-const std::string& EventMapper::LookupTable(std::string_view raw_event) {
+EventMapper::EventTable& EventMapper::LookupTable(std::string_view raw_event) {
   const absl::string_view key(raw_event.data(), raw_event.size());
   auto it = tables_.find(key);
   if (it != tables_.end()) return it->second;
-  return tables_.emplace(std::string(raw_event), EventTableName(raw_event)).first->second;
+  return tables_.emplace(std::string(raw_event), EventTable{EventTableName(raw_event), kNoNode})
+      .first->second;
+}
+
+uint32_t EventMapper::NewNode() {
+  nodes_.emplace_back();
+  return static_cast<uint32_t>(nodes_.size() - 1);
 }
 
 namespace {
@@ -234,7 +247,9 @@ namespace {
 class RowOut {
  public:
   explicit RowOut(Row* row) : row_(row) {}
-  void Add(std::string_view name, uint32_t hash, const Cell& value, std::string_view text) {
+  template <typename Cache>
+  void Add(std::string_view name, uint32_t hash, const Cell& value, std::string_view text,
+           Cache* /*unused*/) {
     Cell& c = row_->cells.emplace_back(value);
     c.name_hash = hash;
     c.name_offset = static_cast<uint32_t>(row_->arena.size());
@@ -243,6 +258,14 @@ class RowOut {
     c.text_offset = static_cast<uint32_t>(row_->arena.size());
     c.text_size = static_cast<uint32_t>(text.size());
     row_->arena.append(text);
+  }
+  template <typename Cache>
+  void AddString(std::string_view name, uint32_t hash, std::string_view text, Cache* cache) {
+    Cell value;
+    const std::optional<int64_t> micros = internal::ParseTimestampMicros(text);
+    value.type = micros ? ColumnType::kTimestamp : ColumnType::kString;
+    if (micros) value.micros = *micros;
+    Add(name, hash, value, text, cache);
   }
   Row& row() { return *row_; }
 
@@ -271,35 +294,107 @@ struct RowClaims {
 // unusable.
 class EncodingOut {
  public:
-  EncodingOut(const SchemaIndex* schema, RowClaims claims, std::string* json, size_t expected)
-      : schema_(schema), claims_(claims), w_(json, expected) {
+  // Writes into `scratch` (see JsonWriter::Scratch); Finish copies the row out.
+  EncodingOut(const SchemaIndex* schema, RowClaims claims, std::string* scratch)
+      : schema_(schema), claims_(claims), w_(scratch, internal::JsonWriter::Scratch{}) {
     w_.Char('{');
   }
-  ~EncodingOut() { w_.Char('}'); }
+  void Finish(std::string* json) {
+    w_.Char('}');
+    if (schema_ != nullptr) json->assign(w_.Written());
+  }
   EncodingOut(const EncodingOut&) = delete;
   EncodingOut& operator=(const EncodingOut&) = delete;
 
-  void Add(std::string_view name, uint32_t hash, const Cell& value, std::string_view text) {
+  // `cache` (may be null) remembers the entry `name` resolved to per index.
+  template <typename Cache>
+  void Add(std::string_view name, uint32_t hash, const Cell& value, std::string_view text,
+           Cache* cache) {
     if (schema_ == nullptr) return;
     if (!siblings_.empty() &&
         std::find(siblings_.begin(), siblings_.end(), name) != siblings_.end()) {
       schema_ = nullptr;
       return;
     }
-    const SchemaIndex::Entry* entry = schema_->Lookup(name, hash);
-    if (entry != nullptr && !internal::Accepts(entry->type, value)) entry = Sibling(name, value);
+    const SchemaIndex::Entry* entry = Resolve(name, hash, cache);
+    if (entry != nullptr && !internal::Accepts(entry->type, value)) {
+      entry = Sibling(name, value);
+      if (recording_ != nullptr) recording_->reusable = false;
+    } else if (entry != nullptr && recording_ != nullptr) {
+      recording_->cells.push_back({name, hash, cache, entry->type});
+    }
     if (entry == nullptr) {
       schema_ = nullptr;
       return;
     }
-    // The key is ',"name":' then padding; the row's first cell skips the comma.
-    w_.RawPadded(entry->key.data() + skip_comma_, entry->key_size - skip_comma_);
-    skip_comma_ = 0;
+    WriteKey(*entry);
     internal::WriteValue(value, text, entry->type, w_);
   }
+
+  // A string value: whether it reads as a timestamp only matters when its
+  // column is not STRING, so the parse is skipped for STRING columns.
+  template <typename Cache>
+  void AddString(std::string_view name, uint32_t hash, std::string_view text, Cache* cache) {
+    if (schema_ != nullptr && siblings_.empty()) {
+      const SchemaIndex::Entry* entry = Resolve(name, hash, cache);
+      if (entry != nullptr && entry->type == ColumnType::kString) {
+        if (recording_ != nullptr) recording_->cells.push_back({name, hash, cache, entry->type});
+        WriteKey(*entry);
+        w_.String(text);
+        return;
+      }
+    }
+    Cell value;
+    const std::optional<int64_t> micros = internal::ParseTimestampMicros(text);
+    value.type = micros ? ColumnType::kTimestamp : ColumnType::kString;
+    if (micros) value.micros = *micros;
+    Add(name, hash, value, text, cache);
+  }
+
+  // Records what the next cells write (the context of a first row).
+  void StartRecording(EventMapper::EncodedContext* record) {
+    recording_ = record;
+    record->bytes.clear();
+    record->cells.clear();
+    record->reusable = true;
+    record_start_ = w_.Written().size();
+  }
+  void StopRecording() {
+    if (recording_ == nullptr) return;
+    recording_->recorded = true;
+    recording_->reusable = recording_->reusable && fits();
+    const std::string_view written = w_.Written();
+    recording_->bytes.assign(written.substr(record_start_));
+    recording_ = nullptr;
+  }
+  // Writes a recorded context again when every one of its columns has the
+  // same type here: the bytes are then the same. False: nothing written.
+  bool TryReuse(const EventMapper::EncodedContext& record) {
+    if (schema_ == nullptr || !siblings_.empty() || !record.reusable || skip_comma_ != 0) {
+      return false;
+    }
+    for (const EventMapper::EncodedContext::Cell& c : record.cells) {
+      const SchemaIndex::Entry* entry = Resolve(c.name, c.hash, c.cache);
+      if (entry == nullptr || entry->type != c.type) return false;
+    }
+    w_.Raw(record.bytes);
+    return true;
+  }
+
   bool fits() const { return schema_ != nullptr; }
 
  private:
+  template <typename Cache>
+  const SchemaIndex::Entry* Resolve(std::string_view name, uint32_t hash, Cache* cache) {
+    if (cache == nullptr) return schema_->Lookup(name, hash);
+    const uint64_t generation = schema_->generation();
+    if (cache[0].generation == generation) return cache[0].entry;
+    if (cache[1].generation == generation) return cache[1].entry;
+    const SchemaIndex::Entry* entry = schema_->Lookup(name, hash);
+    if (entry != nullptr) cache[1] = cache[0], cache[0] = {generation, entry};
+    return entry;
+  }
+
   // RouteCell's choice for a value its own column cannot take, when that
   // choice is an existing column; nullptr otherwise.
   const SchemaIndex::Entry* Sibling(std::string_view name, const Cell& value) {
@@ -322,10 +417,18 @@ class EncodingOut {
     return nullptr;  // quarantined by the planner
   }
 
+  // The key is ',"name":' then padding; the row's first cell skips the comma.
+  void WriteKey(const SchemaIndex::Entry& entry) {
+    w_.RawPadded(entry.key.data() + skip_comma_, entry.key_size - skip_comma_);
+    skip_comma_ = 0;
+  }
+
   const SchemaIndex* schema_;
   const RowClaims claims_;
   internal::JsonWriter w_;
   size_t skip_comma_ = 1;
+  EventMapper::EncodedContext* recording_ = nullptr;
+  size_t record_start_ = 0;
   std::vector<std::string> siblings_;  // sibling columns this row used
 };
 
@@ -365,9 +468,8 @@ class EventMapper::RowSink {
 // Encoded rows for MapEncoded.
 class EventMapper::EncodingSink {
  public:
-  EncodingSink(EventMapper* mapper, SchemaLookup schema_of, std::vector<EncodedTableRow>* rows,
-               size_t expected)
-      : mapper_(mapper), schema_of_(schema_of), rows_(rows), expected_(expected) {}
+  EncodingSink(EventMapper* mapper, SchemaLookup schema_of, std::vector<EncodedTableRow>* rows)
+      : mapper_(mapper), schema_of_(schema_of), rows_(rows) {}
 
   EncodingOut& Start(const Event& e, std::string_view table, bool payload) {
     Finish();  // before emplace_back moves the previous row's json
@@ -378,13 +480,15 @@ class EventMapper::EncodingSink {
     row.received_at = absl::FromUnixMicros(e.received_at->micros);
     const SchemaIndex* schema = fits_ ? schema_of_(table) : nullptr;
     const RowClaims claims{&mapper_->ids_, &mapper_->claimed_, mapper_->stamp_};
-    current_.emplace(schema, claims, &row.json, payload ? expected_ : expected_ / 2);
+    current_.emplace(schema, claims, &mapper_->row_scratch_);
+    current_json_ = &row.json;
     return *current_;
   }
   // Closes the current row.
   void Finish() {
     if (!current_) return;
     fits_ = fits_ && current_->fits();
+    current_->Finish(current_json_);
     current_.reset();
   }
   bool fits() const { return fits_; }
@@ -393,12 +497,13 @@ class EventMapper::EncodingSink {
   EventMapper* const mapper_;
   const SchemaLookup schema_of_;
   std::vector<EncodedTableRow>* const rows_;
-  const size_t expected_;
   std::optional<EncodingOut> current_;
+  std::string* current_json_ = nullptr;
   bool fits_ = true;
 };
 
-absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, Event* e) {
+absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, bool context_row,
+                                Event* e) {
   ResetCachesIfFull();
   if (absl::Status s = Parse(json, e); !s.ok()) return s;
   e->loaded_micros = absl::ToUnixMicros(loaded_at);
@@ -409,11 +514,13 @@ absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, Eve
   context_.arena.clear();
   context_.cells.clear();
   context_ids_.clear();
-  if (e->context) {
+  context_object_ = e->context ? &*e->context : nullptr;
+  encoded_context_.recorded = false;
+  if (e->context && context_row) {
     NewRowStamp();
     path_.assign("context");
     RowOut out(&context_);
-    Flatten(*e->context, 0, out);
+    Flatten(*e->context, 0, context_node_, out);
     path_.clear();  // properties and traits are not prefixed
   }
   arena_hint_ = json.size() + 64;
@@ -423,7 +530,7 @@ absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, Eve
 
 absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::vector<Row>* rows) {
   Event e;
-  if (absl::Status s = Begin(json, loaded_at, &e); !s.ok()) return s;
+  if (absl::Status s = Begin(json, loaded_at, /*context_row=*/true, &e); !s.ok()) return s;
   RowSink sink(this, rows);
   Emit(e, sink);
   return absl::OkStatus();
@@ -433,10 +540,9 @@ absl::StatusOr<bool> EventMapper::MapEncoded(std::string_view json, absl::Time l
                                              SchemaLookup schema_of,
                                              std::vector<EncodedTableRow>* rows) {
   Event e;
-  if (absl::Status s = Begin(json, loaded_at, &e); !s.ok()) return s;
+  if (absl::Status s = Begin(json, loaded_at, /*context_row=*/false, &e); !s.ok()) return s;
   const size_t first = rows->size();
-  // The JSON out is about the event's size (context twice for a track).
-  EncodingSink sink(this, schema_of, rows, json.size() + json.size() / 4 + 256);
+  EncodingSink sink(this, schema_of, rows);
   Emit(e, sink);
   sink.Finish();
   if (!sink.fits()) {
@@ -451,14 +557,16 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
   const auto bit = TableKindBit;
   switch (e.kind) {
     case TableKind::kTracks: {
-      const std::string& table = LookupTable(*e.event);
+      EventTable& table = LookupTable(*e.event);
       for (const bool event_table : {false, true}) {
-        auto&& row = event_table ? sink.Start(e, table, true) : sink.Start(e, "tracks", false);
+        auto&& row = event_table ? sink.Start(e, table.name, true) : sink.Start(e, "tracks", false);
         AddStandard(e, true, e.message_id, row);
-        AddFixedString(kEventId, table, row);
+        AddFixedString(kEventId, table.name, row);
         AddFixedString(kEventTextId, *e.event, row);
         AddContext(row);
-        if (event_table && e.properties) Flatten(*e.properties, bit(TableKind::kEvent), row);
+        if (event_table && e.properties) {
+          Flatten(*e.properties, bit(TableKind::kEvent), table.payload_node, row);
+        }
       }
       break;
     }
@@ -470,7 +578,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
         AddStandard(e, true, e.message_id, row);
         if (is_group) AddFixedString(kGroupIdId, *e.group_id, row);
         AddContext(row);
-        if (e.traits) Flatten(*e.traits, bit(e.kind), row);
+        if (e.traits) Flatten(*e.traits, bit(e.kind), PayloadNode(e.kind), row);
       }
       // users / accounts: the latest state of a user or group, keyed on its id.
       const std::optional<std::string_view> key = is_group ? e.group_id : e.user_id;
@@ -479,7 +587,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
         auto&& state = sink.Start(e, is_group ? "accounts" : "users", true);
         AddStandard(e, false, *key, state);
         AddContext(state);
-        if (e.traits) Flatten(*e.traits, bit(kind), state);
+        if (e.traits) Flatten(*e.traits, bit(kind), PayloadNode(e.kind), state);
       }
       break;
     }
@@ -491,7 +599,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
       if (e.name) AddFixedString(kNameId, *e.name, row);
       if (is_page && e.category) AddFixedString(kCategoryId, *e.category, row);
       AddContext(row);
-      if (e.properties) Flatten(*e.properties, bit(e.kind), row);
+      if (e.properties) Flatten(*e.properties, bit(e.kind), PayloadNode(e.kind), row);
       break;
     }
     case TableKind::kAliases: {
@@ -499,7 +607,9 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
       AddStandard(e, true, e.message_id, row);
       AddFixedString(kPreviousIdId, *e.previous_id, row);
       AddContext(row);
-      if (e.traits) Flatten(*e.traits, bit(TableKind::kAliases), row);
+      if (e.traits) {
+        Flatten(*e.traits, bit(TableKind::kAliases), PayloadNode(TableKind::kAliases), row);
+      }
       break;
     }
     default:
@@ -519,7 +629,8 @@ bool EventMapper::Claim(uint32_t id) {
 
 template <typename Out>
 void EventMapper::AddFixedString(uint32_t id, std::string_view value, Out& out) {
-  out.Add(kFixedNames[id], fixed_hashes_[id], ValueCell(ColumnType::kString), value);
+  out.Add(kFixedNames[id], fixed_hashes_[id], ValueCell(ColumnType::kString), value,
+          fixed_entries_[id]);
   Claim(id);
 }
 
@@ -527,7 +638,7 @@ template <typename Out>
 void EventMapper::AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text, Out& out) {
   Cell value = ValueCell(ColumnType::kTimestamp);
   value.micros = micros;
-  out.Add(kFixedNames[id], fixed_hashes_[id], value, text);
+  out.Add(kFixedNames[id], fixed_hashes_[id], value, text, fixed_entries_[id]);
   Claim(id);
 }
 
@@ -562,40 +673,70 @@ void EventMapper::AddContext(Out& out) {
       c.text_offset += base;
       row.cells.push_back(c);
     }
+    for (const uint32_t id : context_ids_) claimed_[id] = stamp_;
   } else {
-    for (const Cell& c : context_.cells) {
-      out.Add(context_.Name(c), c.name_hash, c, context_.Text(c));
+    // Written per row from the parsed context: once, then copied to a track
+    // event's second row when its columns have the same types.
+    if (context_object_ == nullptr) return;
+    if (encoded_context_.recorded && out.TryReuse(encoded_context_)) {
+      for (const uint32_t id : context_ids_) claimed_[id] = stamp_;
+      return;
     }
+    const bool record = !encoded_context_.recorded;
+    if (record) {
+      out.StartRecording(&encoded_context_);
+      context_ids_.clear();
+      claim_log_ = &context_ids_;
+    }
+    path_.assign("context");
+    Flatten(*context_object_, 0, context_node_, out);
+    path_.clear();
+    claim_log_ = nullptr;
+    out.StopRecording();
   }
-  for (const uint32_t id : context_ids_) claimed_[id] = stamp_;
 }
 
 template <typename Out>
-void EventMapper::Flatten(const object& obj, uint16_t table_bit, Out& out) {
+void EventMapper::Flatten(const object& obj, uint16_t table_bit, uint32_t& node, Out& out) {
+  if (node == kNoNode) node = NewNode();
+  size_t i = 0;
   for (const simdjson::dom::key_value_pair field : obj) {
     const size_t mark = path_.size();
     if (!path_.empty()) path_.push_back('_');
     path_.append(field.key);
+    std::vector<FieldGuess>& fields =
+        nodes_[node].fields;  // a child may add nodes, not fields here
+    if (i == fields.size()) fields.emplace_back();
+    FieldGuess& guess = fields[i++];
+    const std::string_view key = field.key;
+    if (guess.key.size() != key.size() ||
+        !internal::SameBytes(guess.key.data(), key.data(), key.size())) {
+      guess = FieldGuess{std::string(key)};
+    }
     const element& v = field.value;
     if (v.type() == element_type::OBJECT) {
       const object child = v.get_object().value_unsafe();
-      Flatten(child, table_bit, out);
+      uint32_t child_node = guess.child;
+      Flatten(child, table_bit, child_node, out);
+      nodes_[node].fields[i - 1].child = child_node;
     } else if (!v.is_null()) {
-      AddValue(v, table_bit, out);
+      if (guess.column == nullptr) guess.column = &LookupColumn();
+      AddValue(v, *guess.column, table_bit, out);
     }
     path_.resize(mark);
   }
 }
 
 template <typename Out>
-void EventMapper::AddValue(const element& v, uint16_t table_bit, Out& out) {
-  const ColumnName& column = LookupColumn();
+void EventMapper::AddValue(const element& v, const ColumnName& column, uint16_t table_bit,
+                           Out& out) {
   const bool reserved = (column.reserved_mask & table_bit) != 0;
   const uint32_t id = reserved ? column.prefixed_id : column.id;
   if (!Claim(id)) return;  // an earlier path produced the same column: first value wins
   if constexpr (std::is_same_v<Out, RowOut>) {
     if (&out.row() == &context_) context_ids_.push_back(id);
   }
+  if (claim_log_ != nullptr) claim_log_->push_back(id);
   const std::string_view name = reserved ? column.prefixed : column.name;
   const uint32_t hash = reserved ? column.prefixed_hash : column.hash;
   Cell value;
@@ -617,13 +758,10 @@ void EventMapper::AddValue(const element& v, uint16_t table_bit, Out& out) {
       value.type = ColumnType::kFloat;
       value.floating = v.get_double().value_unsafe();
       break;
-    case element_type::STRING: {
-      text = v.get_string().value_unsafe();
-      const std::optional<int64_t> micros = internal::ParseTimestampMicros(text);
-      value.type = micros ? ColumnType::kTimestamp : ColumnType::kString;
-      if (micros) value.micros = *micros;
-      break;
-    }
+    case element_type::STRING:
+      out.AddString(name, hash, v.get_string().value_unsafe(),
+                    reserved ? column.prefixed_entries : column.entries);
+      return;
     default:  // ARRAY: stored as compact JSON text
       array_text_.clear();
       AppendCompactJson(v, &array_text_);
@@ -631,7 +769,7 @@ void EventMapper::AddValue(const element& v, uint16_t table_bit, Out& out) {
       text = array_text_;
       break;
   }
-  out.Add(name, hash, value, text);
+  out.Add(name, hash, value, text, reserved ? column.prefixed_entries : column.entries);
 }
 
 }  // namespace opentrack::warehouse_schema

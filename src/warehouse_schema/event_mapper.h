@@ -4,6 +4,7 @@
 #define OPENTRACK_WAREHOUSE_SCHEMA_EVENT_MAPPER_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,11 @@ class EventMapper {
 
  private:
   struct Event;
+  // A schema entry a column resolved to, by SchemaIndex::generation().
+  struct EntryCache {
+    uint64_t generation = 0;
+    const SchemaIndex::Entry* entry = nullptr;
+  };
   struct ColumnName {
     std::string name;      // as used on most tables
     std::string prefixed;  // '_' + name, used where `name` is reserved
@@ -69,21 +75,46 @@ class EventMapper {
     uint32_t hash;         // internal::NameHash of `name` and `prefixed`
     uint32_t prefixed_hash;
     uint16_t reserved_mask;
+    // The last two tables' entries for `name` and for `prefixed`: a track
+    // event's rows alternate two tables.
+    mutable EntryCache entries[2];
+    mutable EntryCache prefixed_entries[2];
   };
 
   class RowSink;
   class EncodingSink;
 
+  // What the i-th field of an object held last time. Events of one source
+  // repeat their shape, so a field is usually resolved by comparing its key
+  // with the guess, without building and hashing its path.
+  static constexpr uint32_t kNoNode = ~0u;
+  struct FieldGuess {
+    std::string key;
+    const ColumnName* column = nullptr;  // when it held a value
+    uint32_t child = kNoNode;            // when it held an object: its node
+  };
+  struct ObjectNode {
+    std::vector<FieldGuess> fields;
+  };
+  struct EventTable {
+    std::string name;
+    uint32_t payload_node = kNoNode;  // properties
+  };
+
   absl::Status Parse(std::string_view json, Event* event);
-  // Parses `json` and builds the event's context cells; then the caller emits.
-  absl::Status Begin(std::string_view json, absl::Time loaded_at, Event* event);
+  // Parses `json` and, with `context_row`, builds the event's context cells
+  // (MapEncoded writes them per row instead); then the caller emits.
+  absl::Status Begin(std::string_view json, absl::Time loaded_at, bool context_row, Event* event);
   // The mapping rules: which rows, in which order, with which cells.
   template <typename Sink>
   void Emit(const Event& e, Sink& sink);
   void ResetCachesIfFull();
   uint32_t Intern(const std::string& name);
   const ColumnName& LookupColumn();  // for path_
-  const std::string& LookupTable(std::string_view raw_event);
+  EventTable& LookupTable(std::string_view raw_event);
+  uint32_t NewNode();
+  // The node of the payload (properties or traits) of a kind's table.
+  uint32_t& PayloadNode(TableKind kind) { return kind_nodes_[static_cast<size_t>(kind)]; }
 
   // Row assembly, for either kind of output row (event_mapper.cc RowOut,
   // EncodingOut).
@@ -98,25 +129,55 @@ class EventMapper {
   void AddStandard(const Event& e, bool full, std::string_view id, Out& out);
   template <typename Out>
   void AddContext(Out& out);
+  // `node` (created when kNoNode) holds the guesses for `obj`'s fields.
   template <typename Out>
-  void Flatten(const simdjson::dom::object& obj, uint16_t table_bit, Out& out);
+  void Flatten(const simdjson::dom::object& obj, uint16_t table_bit, uint32_t& node, Out& out);
   template <typename Out>
-  void AddValue(const simdjson::dom::element& value, uint16_t table_bit, Out& out);
+  void AddValue(const simdjson::dom::element& value, const ColumnName& column, uint16_t table_bit,
+                Out& out);
 
   simdjson::dom::parser parser_;
-  std::string padded_;                                    // input copy with simdjson's padding
-  internal::NameTable<ColumnName> columns_;               // raw path -> names
-  absl::flat_hash_map<std::string, std::string> tables_;  // raw event -> table
-  absl::flat_hash_map<std::string, uint32_t> ids_;        // column name -> interned id
-  std::vector<uint32_t> fixed_hashes_;                    // NameHash of each FixedId's name
-  std::vector<uint32_t> claimed_;                         // interned id -> row stamp that used it
+  std::string padded_;                                   // input copy with simdjson's padding
+  internal::NameTable<ColumnName> columns_;              // raw path -> names
+  absl::flat_hash_map<std::string, EventTable> tables_;  // raw event -> table
+  std::deque<ObjectNode> nodes_;                         // stable addresses
+  uint32_t context_node_ = kNoNode;
+  uint32_t kind_nodes_[9] = {kNoNode, kNoNode, kNoNode, kNoNode, kNoNode,
+                             kNoNode, kNoNode, kNoNode, kNoNode};
+  absl::flat_hash_map<std::string, uint32_t> ids_;  // column name -> interned id
+  std::vector<uint32_t> fixed_hashes_;              // NameHash of each FixedId's name
+  EntryCache fixed_entries_[16][2];                 // per FixedId, as ColumnName::entries
+  std::vector<uint32_t> claimed_;                   // interned id -> row stamp that used it
   uint32_t stamp_ = 0;
   std::string path_;  // raw joined path of the value being flattened
   Row context_;       // context_* cells of the current event, built once
   std::vector<uint32_t> context_ids_;
+  const simdjson::dom::object* context_object_ = nullptr;  // of the current event
+  std::vector<uint32_t>* claim_log_ = nullptr;  // when set, AddValue logs claimed ids here
+
+ public:
+  // The context as MapEncoded wrote it into an event's first row, for the
+  // second row of a track event: the same bytes when the second table has the
+  // same column types (event_mapper.cc EncodingOut::TryReuse).
+  struct EncodedContext {
+    struct Cell {
+      std::string_view name;
+      uint32_t hash;
+      EntryCache* cache;
+      ColumnType type;  // of the column written
+    };
+    bool recorded = false;
+    bool reusable = false;
+    std::string bytes;  // from the ',' before the first context key
+    std::vector<Cell> cells;
+  };
+
+ private:
+  EncodedContext encoded_context_;
   std::string loaded_at_text_;
-  std::string array_text_;  // compact JSON of the array being added
-  size_t arena_hint_ = 0;   // per-row reservations, sized from the event
+  std::string array_text_;   // compact JSON of the array being added
+  std::string row_scratch_;  // MapEncoded writes each row here first
+  size_t arena_hint_ = 0;    // per-row reservations, sized from the event
   size_t cells_hint_ = 0;
 };
 

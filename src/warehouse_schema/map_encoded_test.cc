@@ -214,6 +214,29 @@ TEST(MapEncodedTest, DeclinesWhenALaterCellHasTheSiblingName) {
   EXPECT_FALSE(PlannerHasNothingToDo(schemas, MapOrDie(mapper, json)));
 }
 
+// A track event's context is written once and copied to its second row only
+// when both tables type its columns alike; here they do not.
+TEST(MapEncodedTest, ContextIsWrittenAgainWhenTheTablesTypeItDifferently) {
+  const std::string json = Normalized(
+      R"("type":"track","event":"E","userId":"u","context":{"x":5,"y":"s"},"properties":{"p":1})");
+  EventMapper mapper;
+  Schemas schemas;
+  schemas.Learn(MapOrDie(mapper, json));
+  for (const std::string table : {"tracks", "e"}) {
+    TableSchema schema = schemas.Of(table);
+    for (Column& c : schema) {
+      if (c.name == "context_x") c.type = table == "e" ? ColumnType::kInteger : ColumnType::kFloat;
+    }
+    schemas.Set(table, schema);
+  }
+  EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
+  bool ok = false;
+  const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, json, &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_NE(rows[0].json.find(R"("context_x":5,)"), std::string::npos) << rows[0].json;
+  EXPECT_NE(rows[1].json.find(R"("context_x":"5",)"), std::string::npos) << rows[1].json;
+}
+
 struct Declined {
   const char* name;
   const char* change;  // what the event brings that its tables cannot take

@@ -1,5 +1,7 @@
 #include "warehouse_schema/schema_index.h"
 
+#include <atomic>
+
 #include "common/json_text.h"
 
 namespace opentrack::warehouse_schema {
@@ -18,7 +20,12 @@ SchemaIndex::Entry MakeEntry(std::string_view name, ColumnType type, bool with_k
 
 }  // namespace
 
-SchemaIndex::SchemaIndex(const TableSchema& schema) {
+uint64_t SchemaIndex::NextGeneration() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+SchemaIndex::SchemaIndex(const TableSchema& schema) : generation_(NextGeneration()) {
   types_.Reserve(schema.size());
   for (const Column& c : schema) Add(c.name, c.type);
 }
@@ -34,9 +41,13 @@ SchemaIndex SchemaIndex::TypesOnly(const TableSchema& schema) {
 bool SchemaIndex::Add(std::string_view name, ColumnType type) {
   const uint32_t hash = internal::NameHash(name);
   if (types_.Find(name, hash) != nullptr) return false;
+  generation_ = NextGeneration();
   return types_.Insert(name, hash, MakeEntry(name, type, with_keys_)).second;
 }
 
-void SchemaIndex::Remove(std::string_view name) { types_.Erase(name, internal::NameHash(name)); }
+void SchemaIndex::Remove(std::string_view name) {
+  generation_ = NextGeneration();
+  types_.Erase(name, internal::NameHash(name));
+}
 
 }  // namespace opentrack::warehouse_schema

@@ -25,8 +25,30 @@ class SchemaIndex {
     std::string_view KeyText() const { return std::string_view(key.data(), key_size); }
   };
 
-  SchemaIndex() = default;
+  SchemaIndex() : generation_(NextGeneration()) {}
   explicit SchemaIndex(const TableSchema& schema);
+  // Copies and moves get a new generation (the moved-from index too).
+  SchemaIndex(const SchemaIndex& other)
+      : with_keys_(other.with_keys_), types_(other.types_), generation_(NextGeneration()) {}
+  SchemaIndex(SchemaIndex&& other) noexcept
+      : with_keys_(other.with_keys_),
+        types_(std::move(other.types_)),
+        generation_(NextGeneration()) {
+    other.generation_ = NextGeneration();
+  }
+  SchemaIndex& operator=(const SchemaIndex& other) {
+    with_keys_ = other.with_keys_;
+    types_ = other.types_;
+    generation_ = NextGeneration();
+    return *this;
+  }
+  SchemaIndex& operator=(SchemaIndex&& other) noexcept {
+    with_keys_ = other.with_keys_;
+    types_ = std::move(other.types_);
+    generation_ = NextGeneration();
+    other.generation_ = NextGeneration();
+    return *this;
+  }
   // For planning only: types without the key text (Lookup()'s key is empty),
   // which saves building a key per column for every batch.
   static SchemaIndex TypesOnly(const TableSchema& schema);
@@ -50,7 +72,14 @@ class SchemaIndex {
   void Remove(std::string_view name);
   size_t size() const { return types_.size(); }
 
+  // Unique to this index in its current columns: never shared by two indexes
+  // or two states of one, so an Entry pointer cached with it is valid while
+  // the generation still matches.
+  uint64_t generation() const { return generation_; }
+
  private:
+  static uint64_t NextGeneration();
+
   static std::optional<ColumnType> TypeOf(const Entry* e) {
     if (e == nullptr) return std::nullopt;
     return e->type;
@@ -58,6 +87,7 @@ class SchemaIndex {
 
   bool with_keys_ = true;
   internal::NameTable<Entry> types_;
+  uint64_t generation_;
 };
 
 }  // namespace opentrack::warehouse_schema

@@ -22,9 +22,18 @@ class JsonWriter {
   explicit JsonWriter(std::string* out, size_t expected = 0) : out_(out), pos_(out->size()) {
     Need(expected);
   }
+  // Writes from the start of `scratch`, a buffer reused across many short
+  // texts: its size is never reduced, so it is zero-filled only when it grows
+  // and stays warm in cache. The text is Written(), not `scratch`'s size.
+  struct Scratch {};
+  JsonWriter(std::string* scratch, Scratch) : out_(scratch), pos_(0), keep_size_(true) {}
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
-  ~JsonWriter() { out_->resize(pos_); }
+  ~JsonWriter() {
+    if (!keep_size_) out_->resize(pos_);
+  }
+
+  std::string_view Written() const { return std::string_view(out_->data(), pos_); }
 
   void Char(char c) { *Need(1) = c, ++pos_; }
   void Raw(std::string_view s) {
@@ -125,6 +134,7 @@ class JsonWriter {
 
   std::string* out_;
   size_t pos_;
+  bool keep_size_ = false;
 };
 
 }  // namespace opentrack::warehouse_schema::internal

@@ -87,12 +87,15 @@ uint32_t EventMapper::Intern(const std::string& name) {
 
 void EventMapper::ResetCachesIfFull() {
   if (columns_.size() < kMaxCachedNames && tables_.size() < kMaxCachedNames &&
-      nodes_.size() < kMaxCachedNames) {
+      nodes_.size() < kMaxCachedNames && context_shapes_.size() < kMaxCachedNames &&
+      context_fits_.size() < kMaxCachedNames) {
     return;
   }
   columns_.Clear();
   tables_.clear();
-  nodes_.clear();  // its guesses point into columns_
+  nodes_.clear();           // its guesses point into columns_
+  context_shapes_.clear();  // signatures hold columns_' addresses
+  context_fits_.clear();
   context_node_ = kNoNode;
   std::fill(std::begin(kind_nodes_), std::end(kind_nodes_), kNoNode);
   ids_.clear();
@@ -102,6 +105,11 @@ void EventMapper::ResetCachesIfFull() {
 }
 
 const EventMapper::ColumnName& EventMapper::LookupColumn() {
+  path_.clear();
+  for (const std::string_view key : keys_) {
+    if (!path_.empty()) path_.push_back('_');
+    path_.append(key);
+  }
   const uint32_t path_hash = internal::NameHash(path_);
   if (const ColumnName* found = columns_.Find(path_, path_hash)) return *found;
   ColumnName entry;
@@ -243,6 +251,12 @@ absl::Status EventMapper::Parse(std::string_view json, Event* e) {
 
 namespace {
 
+Cell ValueCell(ColumnType type) {
+  Cell c;
+  c.type = type;
+  return c;
+}
+
 // Cells appended to a Row, for PlanSchema and the debug output.
 class RowOut {
  public:
@@ -266,6 +280,13 @@ class RowOut {
     value.type = micros ? ColumnType::kTimestamp : ColumnType::kString;
     if (micros) value.micros = *micros;
     Add(name, hash, value, text, cache);
+  }
+  template <typename Cache>
+  void AddArray(std::string_view name, uint32_t hash, const element& array, Cache* cache,
+                std::string* scratch) {
+    scratch->clear();
+    AppendCompactJson(array, scratch);
+    Add(name, hash, ValueCell(ColumnType::kString), *scratch, cache);
   }
   Row& row() { return *row_; }
 
@@ -321,7 +342,7 @@ class EncodingOut {
       entry = Sibling(name, value);
       if (recording_ != nullptr) recording_->reusable = false;
     } else if (entry != nullptr && recording_ != nullptr) {
-      recording_->cells.push_back({name, hash, cache, entry->type});
+      Record(name, hash, entry->type);
     }
     if (entry == nullptr) {
       schema_ = nullptr;
@@ -338,7 +359,7 @@ class EncodingOut {
     if (schema_ != nullptr && siblings_.empty()) {
       const SchemaIndex::Entry* entry = Resolve(name, hash, cache);
       if (entry != nullptr && entry->type == ColumnType::kString) {
-        if (recording_ != nullptr) recording_->cells.push_back({name, hash, cache, entry->type});
+        if (recording_ != nullptr) Record(name, hash, entry->type);
         WriteKey(*entry);
         w_.String(text);
         return;
@@ -351,11 +372,36 @@ class EncodingOut {
     Add(name, hash, value, text, cache);
   }
 
+  // An array: its compact JSON text goes into a STRING column. Written in one
+  // pass when the column is STRING and the array needs no escaping inside.
+  template <typename Cache>
+  void AddArray(std::string_view name, uint32_t hash, const element& array, Cache* cache,
+                std::string* scratch) {
+    if (schema_ != nullptr && siblings_.empty()) {
+      const SchemaIndex::Entry* entry = Resolve(name, hash, cache);
+      if (entry != nullptr && entry->type == ColumnType::kString) {
+        const size_t mark = w_.position();
+        const size_t skip_comma = skip_comma_;
+        WriteKey(*entry);
+        if (WriteCompactJsonAsString(array, w_)) {
+          if (recording_ != nullptr) Record(name, hash, entry->type);
+          return;
+        }
+        w_.Rewind(mark);
+        skip_comma_ = skip_comma;
+      }
+    }
+    scratch->clear();
+    AppendCompactJson(array, scratch);
+    Add(name, hash, ValueCell(ColumnType::kString), *scratch, cache);
+  }
+
   // Records what the next cells write (the context of a first row).
   void StartRecording(EventMapper::EncodedContext* record) {
     recording_ = record;
     record->bytes.clear();
     record->cells.clear();
+    record->signature.clear();
     record->reusable = true;
     record_start_ = w_.Written().size();
   }
@@ -369,13 +415,16 @@ class EncodingOut {
   }
   // Writes a recorded context again when every one of its columns has the
   // same type here: the bytes are then the same. False: nothing written.
-  bool TryReuse(const EventMapper::EncodedContext& record) {
+  bool TryReuse(const EventMapper::EncodedContext& record, EventMapper& mapper) {
     if (schema_ == nullptr || !siblings_.empty() || !record.reusable || skip_comma_ != 0) {
       return false;
     }
-    for (const EventMapper::EncodedContext::Cell& c : record.cells) {
-      const SchemaIndex::Entry* entry = Resolve(c.name, c.hash, c.cache);
-      if (entry == nullptr || entry->type != c.type) return false;
+    if (!mapper.ContextFits(schema_->generation(), record.shape)) {
+      for (const EventMapper::EncodedContext::Cell& c : record.cells) {
+        const SchemaIndex::Entry* entry = schema_->Lookup(c.name, c.hash);
+        if (entry == nullptr || entry->type != c.type) return false;
+      }
+      mapper.RememberContextFits(schema_->generation(), record.shape);
     }
     w_.Raw(record.bytes);
     return true;
@@ -417,6 +466,12 @@ class EncodingOut {
     return nullptr;  // quarantined by the planner
   }
 
+  void Record(std::string_view name, uint32_t hash, ColumnType type) {
+    recording_->cells.push_back({name, hash, type});
+    recording_->signature.push_back(reinterpret_cast<uintptr_t>(name.data()) << 3 |
+                                    static_cast<uint64_t>(type));
+  }
+
   // The key is ',"name":' then padding; the row's first cell skips the comma.
   void WriteKey(const SchemaIndex::Entry& entry) {
     w_.RawPadded(entry.key.data() + skip_comma_, entry.key_size - skip_comma_);
@@ -431,12 +486,6 @@ class EncodingOut {
   size_t record_start_ = 0;
   std::vector<std::string> siblings_;  // sibling columns this row used
 };
-
-Cell ValueCell(ColumnType type) {
-  Cell c;
-  c.type = type;
-  return c;
-}
 
 }  // namespace
 
@@ -518,10 +567,10 @@ absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, boo
   encoded_context_.recorded = false;
   if (e->context && context_row) {
     NewRowStamp();
-    path_.assign("context");
+    keys_.assign(1, "context");
     RowOut out(&context_);
     Flatten(*e->context, 0, context_node_, out);
-    path_.clear();  // properties and traits are not prefixed
+    keys_.clear();  // properties and traits are not prefixed
   }
   arena_hint_ = json.size() + 64;
   cells_hint_ = context_.cells.size() + 48;
@@ -678,7 +727,7 @@ void EventMapper::AddContext(Out& out) {
     // Written per row from the parsed context: once, then copied to a track
     // event's second row when its columns have the same types.
     if (context_object_ == nullptr) return;
-    if (encoded_context_.recorded && out.TryReuse(encoded_context_)) {
+    if (encoded_context_.recorded && out.TryReuse(encoded_context_, *this)) {
       for (const uint32_t id : context_ids_) claimed_[id] = stamp_;
       return;
     }
@@ -688,11 +737,17 @@ void EventMapper::AddContext(Out& out) {
       context_ids_.clear();
       claim_log_ = &context_ids_;
     }
-    path_.assign("context");
+    keys_.assign(1, "context");
     Flatten(*context_object_, 0, context_node_, out);
-    path_.clear();
+    keys_.clear();
     claim_log_ = nullptr;
     out.StopRecording();
+    if (record) {
+      encoded_context_.shape = context_shapes_
+                                   .try_emplace(encoded_context_.signature,
+                                                static_cast<uint32_t>(context_shapes_.size()))
+                                   .first->second;
+    }
   }
 }
 
@@ -701,9 +756,7 @@ void EventMapper::Flatten(const object& obj, uint16_t table_bit, uint32_t& node,
   if (node == kNoNode) node = NewNode();
   size_t i = 0;
   for (const simdjson::dom::key_value_pair field : obj) {
-    const size_t mark = path_.size();
-    if (!path_.empty()) path_.push_back('_');
-    path_.append(field.key);
+    keys_.push_back(field.key);
     std::vector<FieldGuess>& fields =
         nodes_[node].fields;  // a child may add nodes, not fields here
     if (i == fields.size()) fields.emplace_back();
@@ -721,15 +774,15 @@ void EventMapper::Flatten(const object& obj, uint16_t table_bit, uint32_t& node,
       nodes_[node].fields[i - 1].child = child_node;
     } else if (!v.is_null()) {
       if (guess.column == nullptr) guess.column = &LookupColumn();
-      AddValue(v, *guess.column, table_bit, out);
+      AddValue(v, *guess.column, table_bit, guess.entries, out);
     }
-    path_.resize(mark);
+    keys_.pop_back();
   }
 }
 
 template <typename Out>
 void EventMapper::AddValue(const element& v, const ColumnName& column, uint16_t table_bit,
-                           Out& out) {
+                           EntryCache* entries, Out& out) {
   const bool reserved = (column.reserved_mask & table_bit) != 0;
   const uint32_t id = reserved ? column.prefixed_id : column.id;
   if (!Claim(id)) return;  // an earlier path produced the same column: first value wins
@@ -759,17 +812,13 @@ void EventMapper::AddValue(const element& v, const ColumnName& column, uint16_t 
       value.floating = v.get_double().value_unsafe();
       break;
     case element_type::STRING:
-      out.AddString(name, hash, v.get_string().value_unsafe(),
-                    reserved ? column.prefixed_entries : column.entries);
+      out.AddString(name, hash, v.get_string().value_unsafe(), entries);
       return;
     default:  // ARRAY: stored as compact JSON text
-      array_text_.clear();
-      AppendCompactJson(v, &array_text_);
-      value.type = ColumnType::kString;
-      text = array_text_;
-      break;
+      out.AddArray(name, hash, v, entries, &array_text_);
+      return;
   }
-  out.Add(name, hash, value, text, reserved ? column.prefixed_entries : column.entries);
+  out.Add(name, hash, value, text, entries);
 }
 
 }  // namespace opentrack::warehouse_schema

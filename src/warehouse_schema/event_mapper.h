@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -75,10 +76,6 @@ class EventMapper {
     uint32_t hash;         // internal::NameHash of `name` and `prefixed`
     uint32_t prefixed_hash;
     uint16_t reserved_mask;
-    // The last two tables' entries for `name` and for `prefixed`: a track
-    // event's rows alternate two tables.
-    mutable EntryCache entries[2];
-    mutable EntryCache prefixed_entries[2];
   };
 
   class RowSink;
@@ -92,6 +89,9 @@ class EventMapper {
     std::string key;
     const ColumnName* column = nullptr;  // when it held a value
     uint32_t child = kNoNode;            // when it held an object: its node
+    // The schema entries its column resolved to in the last two tables (a
+    // payload node serves one table, or two for identifies and users).
+    EntryCache entries[2];
   };
   struct ObjectNode {
     std::vector<FieldGuess> fields;
@@ -110,7 +110,7 @@ class EventMapper {
   void Emit(const Event& e, Sink& sink);
   void ResetCachesIfFull();
   uint32_t Intern(const std::string& name);
-  const ColumnName& LookupColumn();  // for path_
+  const ColumnName& LookupColumn();  // for keys_
   EventTable& LookupTable(std::string_view raw_event);
   uint32_t NewNode();
   // The node of the payload (properties or traits) of a kind's table.
@@ -134,7 +134,7 @@ class EventMapper {
   void Flatten(const simdjson::dom::object& obj, uint16_t table_bit, uint32_t& node, Out& out);
   template <typename Out>
   void AddValue(const simdjson::dom::element& value, const ColumnName& column, uint16_t table_bit,
-                Out& out);
+                EntryCache* entries, Out& out);
 
   simdjson::dom::parser parser_;
   std::string padded_;                                   // input copy with simdjson's padding
@@ -146,11 +146,14 @@ class EventMapper {
                              kNoNode, kNoNode, kNoNode, kNoNode};
   absl::flat_hash_map<std::string, uint32_t> ids_;  // column name -> interned id
   std::vector<uint32_t> fixed_hashes_;              // NameHash of each FixedId's name
-  EntryCache fixed_entries_[16][2];                 // per FixedId, as ColumnName::entries
+  EntryCache fixed_entries_[16][2];                 // per FixedId, as FieldGuess::entries
   std::vector<uint32_t> claimed_;                   // interned id -> row stamp that used it
   uint32_t stamp_ = 0;
-  std::string path_;  // raw joined path of the value being flattened
-  Row context_;       // context_* cells of the current event, built once
+  // Keys from the root to the value being flattened; joined with '_' into
+  // path_ only when its column is not guessed.
+  std::vector<std::string_view> keys_;
+  std::string path_;
+  Row context_;  // context_* cells of the current event, built once
   std::vector<uint32_t> context_ids_;
   const simdjson::dom::object* context_object_ = nullptr;  // of the current event
   std::vector<uint32_t>* claim_log_ = nullptr;  // when set, AddValue logs claimed ids here
@@ -163,17 +166,30 @@ class EventMapper {
     struct Cell {
       std::string_view name;
       uint32_t hash;
-      EntryCache* cache;
       ColumnType type;  // of the column written
     };
     bool recorded = false;
     bool reusable = false;
     std::string bytes;  // from the ',' before the first context key
     std::vector<Cell> cells;
+    // The cells' column names (their stable addresses) and types: equal
+    // signatures need the same column types from a table.
+    std::vector<uint64_t> signature;
+    uint32_t shape = 0;  // interned signature
   };
+  // Whether the context of shape `shape` may be copied into tables of schema
+  // generation `generation` (only positive answers are kept).
+  bool ContextFits(uint64_t generation, uint32_t shape) const {
+    return context_fits_.contains({generation, shape});
+  }
+  void RememberContextFits(uint64_t generation, uint32_t shape) {
+    context_fits_.insert({generation, shape});
+  }
 
  private:
   EncodedContext encoded_context_;
+  absl::flat_hash_map<std::vector<uint64_t>, uint32_t> context_shapes_;
+  absl::flat_hash_set<std::pair<uint64_t, uint32_t>> context_fits_;
   std::string loaded_at_text_;
   std::string array_text_;   // compact JSON of the array being added
   std::string row_scratch_;  // MapEncoded writes each row here first

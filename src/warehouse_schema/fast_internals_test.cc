@@ -1,4 +1,8 @@
 // The hot-path shortcuts must give exactly what the careful common helpers give.
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -148,6 +152,58 @@ TEST(FastTimeTest, MatchesParseTimestamp) {
 TEST(FastTextTest, NameHashIsDeterministic) {
   EXPECT_EQ(NameHash("context_ip"), NameHash(std::string("context_") + "ip"));
   EXPECT_NE(NameHash("a"), NameHash("b"));
+}
+
+}  // namespace
+}  // namespace opentrack::warehouse_schema::internal
+
+namespace opentrack::warehouse_schema::internal {
+namespace {
+
+std::string ToChars(double v) {
+  char buf[64];
+  return std::string(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);
+}
+
+std::string Written(double v) {
+  std::string out;
+  {
+    JsonWriter w(&out);
+    w.Double(v);
+  }
+  return out;
+}
+
+// JsonWriter::Double's decimal fast path writes exactly what std::to_chars
+// writes, for the values it takes and the ones it leaves to to_chars.
+TEST(JsonWriterTest, DoubleMatchesToChars) {
+  std::vector<double> values = {
+      0.01,  0.015,     0.1,      0.3,           0.1 + 0.2,        1.5,
+      19.99, 789.84,    -27.46,   100000.5,      999999999.999999, 999999999.9999999,
+      1e9,   1e9 + 0.5, 0.0099,   123456.123456, 5e-324,           1e300,
+      -0.5,  2.0,       100000.0, 0.001,         0.000123,         1234567.1234567};
+  for (int k = 1; k <= 7; ++k) {
+    const double scale = std::pow(10.0, k);
+    for (int64_t i = -20000; i <= 20000; i += 7) values.push_back(static_cast<double>(i) / scale);
+  }
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> magnitude(-3, 10);
+  for (int i = 0; i < 200000; ++i) {
+    const double x = std::pow(10.0, magnitude(rng));
+    const double rounded = std::round(x * 100) / 100;  // like prices
+    values.push_back(i % 2 ? rounded : -x);
+    uint64_t bits = rng();
+    double any;
+    std::memcpy(&any, &bits, sizeof(any));
+    if (std::isfinite(any)) values.push_back(any);
+  }
+  size_t fast = 0;
+  for (const double v : values) {
+    ASSERT_EQ(Written(v), ToChars(v)) << v;
+    char buf[64];
+    fast += JsonWriter::ShortDecimal(v, buf) != nullptr;
+  }
+  EXPECT_GT(fast, values.size() / 4);  // the fast path is really taken
 }
 
 }  // namespace

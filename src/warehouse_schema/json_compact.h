@@ -5,12 +5,19 @@
 #include <string>
 
 #include "simdjson.h"
+#include "warehouse_schema/internal/json_writer.h"
 
 namespace opentrack::warehouse_schema {
 
 // Appends `value` without whitespace. Strings are re-escaped minimally and
 // numbers written in shortest round-trip form, so "1.50" comes back as 1.5.
 void AppendCompactJson(const simdjson::dom::element& value, std::string* out);
+
+// Writes the compact JSON of `value` as a JSON string, in one pass: what
+// `w.String(compact)` writes, when every string inside `value` is plain
+// ASCII with nothing to escape. False for any other value, with `w` left
+// part-written: the caller rewinds it.
+bool WriteCompactJsonAsString(const simdjson::dom::element& value, internal::JsonWriter& w);
 
 }  // namespace opentrack::warehouse_schema
 

@@ -48,6 +48,8 @@ class JsonWriter {
     pos_ += size;
   }
   void Unwrite() { --pos_; }  // drops the last byte written
+  size_t position() const { return pos_; }
+  void Rewind(size_t position) { pos_ = position; }  // drops what came after `position`
 
   // A quoted, escaped string; the same text as opentrack::AppendJsonString.
   void String(std::string_view s) {
@@ -98,15 +100,42 @@ class JsonWriter {
     char* p = Need(24);
     pos_ = std::to_chars(p, p + 24, v).ptr - out_->data();
   }
-  // Shortest round-trip text; non-finite values as the quoted strings BigQuery
-  // accepts ("NaN", "Infinity", "-Infinity").
+  // Shortest round-trip text (std::to_chars); non-finite values as the quoted
+  // strings BigQuery accepts ("NaN", "Infinity", "-Infinity").
   void Double(double v) {
     if (!std::isfinite(v)) {
       Raw(std::isnan(v) ? "\"NaN\"" : v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
       return;
     }
     char* p = Need(32);
-    pos_ = std::to_chars(p, p + 32, v).ptr - out_->data();
+    char* end = ShortDecimal(v, p);
+    if (end == nullptr) end = std::to_chars(p, p + 32, v).ptr;
+    pos_ = end - out_->data();
+  }
+
+  // std::to_chars(v)'s text for the common case, a few times faster: a
+  // fraction of 1 to 6 decimals and 0.01 <= |v| < 1e9 ("19.99"). nullptr
+  // for other values. Exact because: r / 10^k is correctly rounded (both are
+  // below 2^53), so when it equals |v| the k-decimal text reads back as v;
+  // the smallest such k gives the fewest digits, and at most 15 significant
+  // digits name one double only; and fixed notation is the shorter one here.
+  static char* ShortDecimal(double v, char* p) {
+    const double a = v < 0 ? -v : v;
+    if (!(a >= 0.01 && a < 1e9)) return nullptr;
+    static constexpr double kScale[] = {10, 100, 1e3, 1e4, 1e5, 1e6};
+    for (int k = 0; k < 6; ++k) {
+      const auto r = static_cast<int64_t>(a * kScale[k] + 0.5);
+      if (static_cast<double>(r) / kScale[k] != a) continue;
+      const auto scale = static_cast<int64_t>(kScale[k]);
+      int64_t fraction = r % scale;
+      if (fraction == 0) return nullptr;  // integral: to_chars may write "1e+05"
+      if (v < 0) *p++ = '-';
+      p = std::to_chars(p, p + 20, r / scale).ptr;
+      *p++ = '.';
+      for (int i = k; i >= 0; --i, fraction /= 10) p[i] = static_cast<char>('0' + fraction % 10);
+      return p + k + 1;
+    }
+    return nullptr;
   }
 
  private:

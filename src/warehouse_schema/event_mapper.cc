@@ -87,15 +87,15 @@ uint32_t EventMapper::Intern(const std::string& name) {
 
 void EventMapper::ResetCachesIfFull() {
   if (columns_.size() < kMaxCachedNames && tables_.size() < kMaxCachedNames &&
-      nodes_.size() < kMaxCachedNames && context_shapes_.size() < kMaxCachedNames &&
-      context_fits_.size() < kMaxCachedNames) {
+      nodes_.size() < kMaxCachedNames && region_shapes_.size() < kMaxCachedNames &&
+      region_fits_.size() < kMaxCachedNames) {
     return;
   }
   columns_.Clear();
   tables_.clear();
-  nodes_.clear();           // its guesses point into columns_
-  context_shapes_.clear();  // signatures hold columns_' addresses
-  context_fits_.clear();
+  nodes_.clear();          // its guesses point into columns_
+  region_shapes_.clear();  // signatures hold columns_' addresses
+  region_fits_.clear();
   context_node_ = kNoNode;
   std::fill(std::begin(kind_nodes_), std::end(kind_nodes_), kNoNode);
   ids_.clear();
@@ -397,35 +397,40 @@ class EncodingOut {
   }
 
   // Records what the next cells write (the context of a first row).
-  void StartRecording(EventMapper::EncodedContext* record) {
+  bool recording() const { return recording_ != nullptr; }
+  void StartRecording(EventMapper::EncodedRegion* record) {
     recording_ = record;
     record->bytes.clear();
     record->cells.clear();
     record->signature.clear();
+    record->ids.clear();
     record->reusable = true;
-    record_start_ = w_.Written().size();
+    record->start = w_.position();
   }
-  void StopRecording() {
+  // `keep_bytes`: copy the text (the scratch row will be overwritten).
+  void StopRecording(bool keep_bytes) {
     if (recording_ == nullptr) return;
     recording_->recorded = true;
     recording_->reusable = recording_->reusable && fits();
-    const std::string_view written = w_.Written();
-    recording_->bytes.assign(written.substr(record_start_));
+    recording_->end = w_.position();
+    if (keep_bytes) {
+      recording_->bytes.assign(w_.Written().substr(recording_->start));
+    }
     recording_ = nullptr;
+  }
+  // A track event's second row: its standard and context cells are the
+  // first row's, still at the start of the scratch buffer, when the table
+  // types them alike. Then the row continues after them; false otherwise.
+  bool ReuseScratchPrefix(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
+    if (w_.position() != record.start || !Fits(record, mapper)) return false;
+    w_.Rewind(record.end);
+    skip_comma_ = 0;
+    return true;
   }
   // Writes a recorded context again when every one of its columns has the
   // same type here: the bytes are then the same. False: nothing written.
-  bool TryReuse(const EventMapper::EncodedContext& record, EventMapper& mapper) {
-    if (schema_ == nullptr || !siblings_.empty() || !record.reusable || skip_comma_ != 0) {
-      return false;
-    }
-    if (!mapper.ContextFits(schema_->generation(), record.shape)) {
-      for (const EventMapper::EncodedContext::Cell& c : record.cells) {
-        const SchemaIndex::Entry* entry = schema_->Lookup(c.name, c.hash);
-        if (entry == nullptr || entry->type != c.type) return false;
-      }
-      mapper.RememberContextFits(schema_->generation(), record.shape);
-    }
+  bool TryReuse(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
+    if (skip_comma_ != 0 || !Fits(record, mapper)) return false;
     w_.Raw(record.bytes);
     return true;
   }
@@ -433,6 +438,18 @@ class EncodingOut {
   bool fits() const { return schema_ != nullptr; }
 
  private:
+  // True when this row's table gives every cell of `record` the type it had.
+  bool Fits(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
+    if (schema_ == nullptr || !siblings_.empty() || !record.reusable) return false;
+    if (mapper.RegionFits(schema_->generation(), record.shape)) return true;
+    for (const EventMapper::EncodedRegion::Cell& c : record.cells) {
+      const SchemaIndex::Entry* entry = schema_->Lookup(c.name, c.hash);
+      if (entry == nullptr || entry->type != c.type) return false;
+    }
+    mapper.RememberRegionFits(schema_->generation(), record.shape);
+    return true;
+  }
+
   template <typename Cache>
   const SchemaIndex::Entry* Resolve(std::string_view name, uint32_t hash, Cache* cache) {
     if (cache == nullptr) return schema_->Lookup(name, hash);
@@ -482,8 +499,7 @@ class EncodingOut {
   const RowClaims claims_;
   internal::JsonWriter w_;
   size_t skip_comma_ = 1;
-  EventMapper::EncodedContext* recording_ = nullptr;
-  size_t record_start_ = 0;
+  EventMapper::EncodedRegion* recording_ = nullptr;
   std::vector<std::string> siblings_;  // sibling columns this row used
 };
 
@@ -565,6 +581,7 @@ absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, boo
   context_ids_.clear();
   context_object_ = e->context ? &*e->context : nullptr;
   encoded_context_.recorded = false;
+  row_prefix_.recorded = false;
   if (e->context && context_row) {
     NewRowStamp();
     keys_.assign(1, "context");
@@ -607,16 +624,23 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
   switch (e.kind) {
     case TableKind::kTracks: {
       EventTable& table = LookupTable(*e.event);
-      for (const bool event_table : {false, true}) {
-        auto&& row = event_table ? sink.Start(e, table.name, true) : sink.Start(e, "tracks", false);
+      // tracks, then the event's table: the same cells up to the context's
+      // end, then the properties.
+      const auto add_shared = [&](auto& row) {
         AddStandard(e, true, e.message_id, row);
         AddFixedString(kEventId, table.name, row);
         AddFixedString(kEventTextId, *e.event, row);
         AddContext(row);
-        if (event_table && e.properties) {
-          Flatten(*e.properties, bit(TableKind::kEvent), table.payload_node, row);
-        }
+      };
+      {
+        auto&& tracks = sink.Start(e, "tracks", false);
+        BeginRowPrefix(tracks);
+        add_shared(tracks);
+        EndRowPrefix(tracks);
       }
+      auto&& row = sink.Start(e, table.name, true);
+      if (!ReuseRowPrefix(row)) add_shared(row);
+      if (e.properties) Flatten(*e.properties, bit(TableKind::kEvent), table.payload_node, row);
       break;
     }
     case TableKind::kIdentifies:
@@ -670,10 +694,38 @@ void EventMapper::NewRowStamp() {
   if (++stamp_ == 0) std::fill(claimed_.begin(), claimed_.end(), 0), stamp_ = 1;
 }
 
-bool EventMapper::Claim(uint32_t id) {
-  if (claimed_[id] == stamp_) return false;
-  claimed_[id] = stamp_;
-  return true;
+void EventMapper::SetShape(EncodedRegion& region) {
+  region.shape =
+      region_shapes_.try_emplace(region.signature, static_cast<uint32_t>(region_shapes_.size()))
+          .first->second;
+}
+
+template <typename Out>
+void EventMapper::BeginRowPrefix(Out& out) {
+  if constexpr (!std::is_same_v<Out, RowOut>) {
+    out.StartRecording(&row_prefix_);
+    claim_log_ = &row_prefix_.ids;
+  }
+}
+
+template <typename Out>
+void EventMapper::EndRowPrefix(Out& out) {
+  if constexpr (!std::is_same_v<Out, RowOut>) {
+    claim_log_ = nullptr;
+    out.StopRecording(/*keep_bytes=*/false);
+    SetShape(row_prefix_);
+  }
+}
+
+template <typename Out>
+bool EventMapper::ReuseRowPrefix(Out& out) {
+  if constexpr (std::is_same_v<Out, RowOut>) {
+    return false;
+  } else {
+    if (!row_prefix_.recorded || !out.ReuseScratchPrefix(row_prefix_, *this)) return false;
+    for (const uint32_t id : row_prefix_.ids) claimed_[id] = stamp_;
+    return true;
+  }
 }
 
 template <typename Out>
@@ -724,29 +776,27 @@ void EventMapper::AddContext(Out& out) {
     }
     for (const uint32_t id : context_ids_) claimed_[id] = stamp_;
   } else {
-    // Written per row from the parsed context: once, then copied to a track
-    // event's second row when its columns have the same types.
+    // Written per row from the parsed context: once, then copied to the
+    // event's second row when its table types the columns alike.
     if (context_object_ == nullptr) return;
     if (encoded_context_.recorded && out.TryReuse(encoded_context_, *this)) {
-      for (const uint32_t id : context_ids_) claimed_[id] = stamp_;
+      for (const uint32_t id : encoded_context_.ids) claimed_[id] = stamp_;
       return;
     }
-    const bool record = !encoded_context_.recorded;
+    // Not inside a row prefix being recorded (that one covers the context).
+    const bool record = !encoded_context_.recorded && !out.recording();
+    std::vector<uint32_t>* const outer_log = claim_log_;
     if (record) {
       out.StartRecording(&encoded_context_);
-      context_ids_.clear();
-      claim_log_ = &context_ids_;
+      claim_log_ = &encoded_context_.ids;
     }
     keys_.assign(1, "context");
     Flatten(*context_object_, 0, context_node_, out);
     keys_.clear();
-    claim_log_ = nullptr;
-    out.StopRecording();
     if (record) {
-      encoded_context_.shape = context_shapes_
-                                   .try_emplace(encoded_context_.signature,
-                                                static_cast<uint32_t>(context_shapes_.size()))
-                                   .first->second;
+      claim_log_ = outer_log;
+      out.StopRecording(/*keep_bytes=*/true);
+      SetShape(encoded_context_);
     }
   }
 }
@@ -755,18 +805,20 @@ template <typename Out>
 void EventMapper::Flatten(const object& obj, uint16_t table_bit, uint32_t& node, Out& out) {
   if (node == kNoNode) node = NewNode();
   size_t i = 0;
-  for (const simdjson::dom::key_value_pair field : obj) {
-    keys_.push_back(field.key);
-    std::vector<FieldGuess>& fields =
-        nodes_[node].fields;  // a child may add nodes, not fields here
+  // The iterator's key() and value(), not key_value_pair copies: copying the
+  // pair through the stack stalled store-to-load forwarding on every field.
+  for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+    const std::string_view key = it.key();
+    keys_.push_back(key);
+    // A child adds nodes (a deque: no reference moves), never fields here.
+    std::vector<FieldGuess>& fields = nodes_[node].fields;
     if (i == fields.size()) fields.emplace_back();
     FieldGuess& guess = fields[i++];
-    const std::string_view key = field.key;
     if (guess.key.size() != key.size() ||
         !internal::SameBytes(guess.key.data(), key.data(), key.size())) {
       guess = FieldGuess{std::string(key)};
     }
-    const element& v = field.value;
+    const element v = it.value();
     if (v.type() == element_type::OBJECT) {
       const object child = v.get_object().value_unsafe();
       uint32_t child_node = guess.child;
@@ -789,7 +841,6 @@ void EventMapper::AddValue(const element& v, const ColumnName& column, uint16_t 
   if constexpr (std::is_same_v<Out, RowOut>) {
     if (&out.row() == &context_) context_ids_.push_back(id);
   }
-  if (claim_log_ != nullptr) claim_log_->push_back(id);
   const std::string_view name = reserved ? column.prefixed : column.name;
   const uint32_t hash = reserved ? column.prefixed_hash : column.hash;
   Cell value;

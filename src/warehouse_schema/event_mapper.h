@@ -119,7 +119,13 @@ class EventMapper {
   // Row assembly, for either kind of output row (event_mapper.cc RowOut,
   // EncodingOut).
   void NewRowStamp();
-  bool Claim(uint32_t id);
+  // First value wins: false when the current row already has column `id`.
+  bool Claim(uint32_t id) {
+    if (claimed_[id] == stamp_) return false;
+    claimed_[id] = stamp_;
+    if (claim_log_ != nullptr) claim_log_->push_back(id);
+    return true;
+  }
   // Adds standard column `id` (see event_mapper.cc FixedId) and claims it.
   template <typename Out>
   void AddFixedString(uint32_t id, std::string_view value, Out& out);
@@ -156,13 +162,15 @@ class EventMapper {
   Row context_;  // context_* cells of the current event, built once
   std::vector<uint32_t> context_ids_;
   const simdjson::dom::object* context_object_ = nullptr;  // of the current event
-  std::vector<uint32_t>* claim_log_ = nullptr;  // when set, AddValue logs claimed ids here
+  std::vector<uint32_t>* claim_log_ = nullptr;             // when set, Claim logs claimed ids here
 
  public:
-  // The context as MapEncoded wrote it into an event's first row, for the
-  // second row of a track event: the same bytes when the second table has the
-  // same column types (event_mapper.cc EncodingOut::TryReuse).
-  struct EncodedContext {
+  // A run of cells MapEncoded wrote into an event's first row, for its second
+  // row: the same bytes when the second table has the same types for those
+  // columns (event_mapper.cc EncodingOut::TryReuse and ReuseScratchPrefix).
+  // A track event's rows share everything up to the end of the context; an
+  // identify's or group's rows share the context.
+  struct EncodedRegion {
     struct Cell {
       std::string_view name;
       uint32_t hash;
@@ -170,26 +178,39 @@ class EventMapper {
     };
     bool recorded = false;
     bool reusable = false;
-    std::string bytes;  // from the ',' before the first context key
+    size_t start = 0, end = 0;  // positions in the row
+    std::string bytes;          // the region's text, when kept (the context)
     std::vector<Cell> cells;
     // The cells' column names (their stable addresses) and types: equal
     // signatures need the same column types from a table.
     std::vector<uint64_t> signature;
-    uint32_t shape = 0;  // interned signature
+    uint32_t shape = 0;         // interned signature
+    std::vector<uint32_t> ids;  // column ids the region claims
   };
-  // Whether the context of shape `shape` may be copied into tables of schema
+  // Whether a region of shape `shape` may be copied into tables of schema
   // generation `generation` (only positive answers are kept).
-  bool ContextFits(uint64_t generation, uint32_t shape) const {
-    return context_fits_.contains({generation, shape});
+  bool RegionFits(uint64_t generation, uint32_t shape) const {
+    return region_fits_.contains({generation, shape});
   }
-  void RememberContextFits(uint64_t generation, uint32_t shape) {
-    context_fits_.insert({generation, shape});
+  void RememberRegionFits(uint64_t generation, uint32_t shape) {
+    region_fits_.insert({generation, shape});
   }
 
  private:
-  EncodedContext encoded_context_;
-  absl::flat_hash_map<std::vector<uint64_t>, uint32_t> context_shapes_;
-  absl::flat_hash_set<std::pair<uint64_t, uint32_t>> context_fits_;
+  // Interns `region`'s signature into its shape.
+  void SetShape(EncodedRegion& region);
+  template <typename Out>
+  void BeginRowPrefix(Out& out);
+  template <typename Out>
+  void EndRowPrefix(Out& out);
+  // True when `out` took the first row's prefix as it is.
+  template <typename Out>
+  bool ReuseRowPrefix(Out& out);
+
+  EncodedRegion encoded_context_;
+  EncodedRegion row_prefix_;
+  absl::flat_hash_map<std::vector<uint64_t>, uint32_t> region_shapes_;
+  absl::flat_hash_set<std::pair<uint64_t, uint32_t>> region_fits_;
   std::string loaded_at_text_;
   std::string array_text_;   // compact JSON of the array being added
   std::string row_scratch_;  // MapEncoded writes each row here first

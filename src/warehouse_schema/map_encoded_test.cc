@@ -239,6 +239,26 @@ TEST(MapEncodedTest, ContextIsWrittenAgainWhenTheTablesTypeItDifferently) {
   EXPECT_NE(rows[1].json.find(R"("context_x":"5",)"), std::string::npos) << rows[1].json;
 }
 
+// The same for the standard columns a track event's two rows share.
+TEST(MapEncodedTest, SharedColumnsAreWrittenAgainWhenTheTablesTypeThemDifferently) {
+  const std::string json = Normalized(
+      R"("type":"track","event":"E","userId":"u","sentAt":"2024-01-01T00:05:09Z","properties":{"p":1})");
+  EventMapper mapper;
+  Schemas schemas;
+  schemas.Learn(MapOrDie(mapper, json));
+  TableSchema schema = schemas.Of("e");
+  for (Column& c : schema) {
+    if (c.name == "sent_at") c.type = ColumnType::kString;
+  }
+  schemas.Set("e", schema);
+  EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
+  bool ok = false;
+  const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, json, &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_NE(rows[0].json.find(R"("sent_at":"2024-01-01T00:05:09.000000Z")"), std::string::npos);
+  EXPECT_NE(rows[1].json.find(R"("sent_at":"2024-01-01T00:05:09Z")"), std::string::npos);
+}
+
 struct Declined {
   const char* name;
   const char* change;  // what the event brings that its tables cannot take

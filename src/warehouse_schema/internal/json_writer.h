@@ -42,7 +42,7 @@ class JsonWriter {
   }
   // Writes the first `size` bytes of `padded`, which holds at least
   // RoundUp16(size) readable bytes: whole 16-byte blocks, no memcpy call.
-  void RawPadded(const char* padded, size_t size) {
+  [[gnu::always_inline]] void RawPadded(const char* padded, size_t size) {
     char* p = Need(size + kSpecialBlock);
     for (size_t i = 0; i < size; i += kSpecialBlock) std::memcpy(p + i, padded + i, kSpecialBlock);
     pos_ += size;

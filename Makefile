@@ -53,7 +53,7 @@ bench: deps
 	  -DOPENTRACK_BUILD_TESTS=OFF -DOPENTRACK_BUILD_BENCH=ON
 	cmake --build build/release -j $(JOBS)
 
-FUZZERS = segment_request_fuzzer http_api_request_fuzzer spool_reader_fuzzer
+FUZZERS = segment_request_fuzzer http_api_request_fuzzer spool_reader_fuzzer warehouse_mapping_fuzzer
 
 fuzz: deps
 	cmake --preset fuzz

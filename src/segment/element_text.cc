@@ -2,16 +2,18 @@
 
 #include <charconv>
 
+#include "common/compact_json.h"
+
 namespace opentrack::segment::internal {
 
 void AppendElement(std::string* out, simdjson::dom::element value) {
-  // simdjson's own serializer walks the tape without building strings per
-  // value; one builder per thread keeps its buffer warm across events.
-  thread_local simdjson::internal::string_builder<> builder;
-  builder.clear();
-  builder.append(value);
-  const std::string_view text = builder.str();
-  out->append(text.data(), text.size());
+  // Written into a warm per-thread buffer, then appended: growing `out` for
+  // each of the many small values would zero-fill more than it writes.
+  thread_local std::string scratch;
+  JsonWriter w(&scratch, JsonWriter::Scratch{});
+  // Doubles keep their point ("1.0"), so the warehouse still types them FLOAT.
+  WriteCompactJson(value, w, DoubleText::kKeepsDouble);
+  out->append(w.Written());
 }
 
 std::optional<std::string_view> IdText(simdjson::dom::element value, NumberText* scratch) {

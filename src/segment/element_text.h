@@ -13,7 +13,7 @@ namespace opentrack::segment::internal {
 
 // Appends `value` as minified JSON. Values come from simdjson's tape, never
 // from re-parsing text: integers (int64 and uint64) are written exactly,
-// doubles in their shortest round-trip form.
+// doubles in their shortest round-trip form with a point or an exponent.
 void AppendElement(std::string* out, simdjson::dom::element value);
 
 // Scratch space for the text of a numeric id.

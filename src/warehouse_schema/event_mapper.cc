@@ -317,7 +317,7 @@ class EncodingOut {
  public:
   // Writes into `scratch` (see JsonWriter::Scratch); Finish copies the row out.
   EncodingOut(const SchemaIndex* schema, RowClaims claims, std::string* scratch)
-      : schema_(schema), claims_(claims), w_(scratch, internal::JsonWriter::Scratch{}) {
+      : schema_(schema), claims_(claims), w_(scratch, JsonWriter::Scratch{}) {
     w_.Char('{');
   }
   void Finish(std::string* json) {
@@ -497,7 +497,7 @@ class EncodingOut {
 
   const SchemaIndex* schema_;
   const RowClaims claims_;
-  internal::JsonWriter w_;
+  JsonWriter w_;
   size_t skip_comma_ = 1;
   EventMapper::EncodedRegion* recording_ = nullptr;
   std::vector<std::string> siblings_;  // sibling columns this row used

@@ -4,8 +4,8 @@
 
 #include <string>
 
+#include "common/json_writer.h"
 #include "simdjson.h"
-#include "warehouse_schema/internal/json_writer.h"
 
 namespace opentrack::warehouse_schema {
 
@@ -17,7 +17,7 @@ void AppendCompactJson(const simdjson::dom::element& value, std::string* out);
 // `w.String(compact)` writes, when every string inside `value` is plain
 // ASCII with nothing to escape. False for any other value, with `w` left
 // part-written: the caller rewinds it.
-bool WriteCompactJsonAsString(const simdjson::dom::element& value, internal::JsonWriter& w);
+bool WriteCompactJsonAsString(const simdjson::dom::element& value, JsonWriter& w);
 
 }  // namespace opentrack::warehouse_schema
 

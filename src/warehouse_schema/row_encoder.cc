@@ -4,14 +4,13 @@
 #include <cmath>
 
 #include "common/json_text.h"
-#include "warehouse_schema/internal/json_writer.h"
+#include "common/json_writer.h"
 #include "warehouse_schema/internal/value_router.h"
 #include "warehouse_schema/internal/value_writer.h"
 
 namespace opentrack::warehouse_schema {
 namespace {
 
-using internal::JsonWriter;
 using internal::WriteValue;
 
 }  // namespace

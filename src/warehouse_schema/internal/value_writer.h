@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "warehouse_schema/internal/json_writer.h"
+#include "common/json_writer.h"
 #include "warehouse_schema/types.h"
 
 namespace opentrack::warehouse_schema {

@@ -1,7 +1,8 @@
-// Appends JSON text to a std::string through a raw pointer: the row encoder
-// writes ~4 KB per event, and per-byte push_back was its main cost.
-#ifndef OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_JSON_WRITER_H_
-#define OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_JSON_WRITER_H_
+// JSON text written fast: SIMD scans for the bytes strings must escape, and a
+// writer that appends to a std::string through a raw pointer (per-byte
+// push_back was the main cost of encoding ~4 KB of rows per event).
+#ifndef OPENTRACK_COMMON_JSON_WRITER_H_
+#define OPENTRACK_COMMON_JSON_WRITER_H_
 
 #include <charconv>
 #include <cmath>
@@ -11,9 +12,57 @@
 #include <string_view>
 
 #include "common/json_text.h"
-#include "warehouse_schema/internal/fast_text.h"
 
-namespace opentrack::warehouse_schema::internal {
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace opentrack {
+
+// Marks (bit 7 of each byte, little-endian) the bytes of the 8 in `w` that
+// need escaping in JSON or are non-ASCII. Bits above the lowest one may be
+// false positives; the lowest is exact.
+inline uint64_t SpecialJsonBytes(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t control = (w - 0x20 * kOnes) & ~w & kHigh;  // a byte < 0x20
+  return (w & kHigh) | control | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes));
+}
+
+inline constexpr size_t kSpecialBlock = 16;
+
+// Bit i set when byte i of the 16 at `p` (or in `v`) needs escaping in JSON
+// or is non-ASCII (exact, unlike SpecialJsonBytes).
+#if defined(__SSE2__)
+inline uint32_t SpecialJsonMask16(__m128i v) {
+  // Signed compare: bytes >= 0x80 are negative, so this catches them too.
+  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  return static_cast<uint32_t>(
+      _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))));
+}
+#endif
+
+inline uint32_t SpecialJsonMask16(const char* p) {
+#if defined(__SSE2__)
+  return SpecialJsonMask16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+#else
+  uint32_t mask = 0;
+  for (size_t i = 0; i < kSpecialBlock; ++i) {
+    const auto b = static_cast<unsigned char>(p[i]);
+    if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') mask |= uint32_t{1} << i;
+  }
+  return mask;
+#endif
+}
+inline bool PlainJsonWord(uint64_t w) { return SpecialJsonBytes(w) == 0; }
+
+inline bool PlainJsonByte(char c) {
+  const auto b = static_cast<unsigned char>(c);
+  return b >= 0x20 && b < 0x80 && c != '"' && c != '\\';
+}
 
 // Owns `out` until destroyed (or Release()d): `out` then holds exactly the
 // text written. Not for concurrent use.
@@ -65,11 +114,10 @@ class JsonWriter {
       if (left >= kSpecialBlock) {
         std::memcpy(p, in, kSpecialBlock);
         special = SpecialJsonMask16(in);
-      } else {  // the tail, through a padded copy (never read past `end`)
-        char block[kSpecialBlock] = {};
-        CopyShort(in, left, block);
-        std::memcpy(p, block, kSpecialBlock);
-        special = SpecialJsonMask16(block) | (uint32_t{1} << left);
+      } else {  // the tail, zero-padded in registers (never read past `end`)
+        uint64_t lo, hi;
+        ShortWords(in, left, lo, hi);
+        special = StoreBlock(lo, hi, p) | (uint32_t{1} << left);
       }
       if (special == 0) {
         p += kSpecialBlock, in += kSpecialBlock;
@@ -146,19 +194,40 @@ class JsonWriter {
     return out_->data() + pos_;
   }
 
-  // Copies 1 to 15 bytes with fixed-size moves (no memcpy call).
-  static void CopyShort(const char* in, size_t n, char* block) {
+  // The 1 to 15 bytes at `in` as two little-endian words, zero-padded. Built
+  // in registers: assembling them in memory and reloading them as one block
+  // stalled store-to-load forwarding on every string.
+  static void ShortWords(const char* in, size_t n, uint64_t& lo, uint64_t& hi) {
+    hi = 0;
     if (n >= 8) {
-      std::memcpy(block, in, 8);
-      std::memcpy(block + n - 8, in + n - 8, 8);
+      std::memcpy(&lo, in, 8);
+      if (n > 8) {
+        uint64_t tail;
+        std::memcpy(&tail, in + n - 8, 8);
+        hi = tail >> (8 * (16 - n));
+      }
     } else if (n >= 4) {
-      std::memcpy(block, in, 4);
-      std::memcpy(block + n - 4, in + n - 4, 4);
+      uint32_t first, last;
+      std::memcpy(&first, in, 4);
+      std::memcpy(&last, in + n - 4, 4);
+      lo = first | (uint64_t{last} << (8 * (n - 4)));
     } else {
-      block[0] = in[0];
-      block[n / 2] = in[n / 2];
-      block[n - 1] = in[n - 1];
+      const auto byte = [in](size_t i) { return uint64_t{static_cast<unsigned char>(in[i])}; };
+      lo = byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
     }
+  }
+
+  // Stores the 16 bytes `lo`, `hi` at `p` and returns SpecialJsonMask16 of them.
+  static uint32_t StoreBlock(uint64_t lo, uint64_t hi, char* p) {
+#if defined(__SSE2__)
+    const __m128i v = _mm_set_epi64x(static_cast<int64_t>(hi), static_cast<int64_t>(lo));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+    return SpecialJsonMask16(v);
+#else
+    std::memcpy(p, &lo, 8);
+    std::memcpy(p + 8, &hi, 8);
+    return SpecialJsonMask16(p);
+#endif
   }
 
   std::string* out_;
@@ -166,6 +235,6 @@ class JsonWriter {
   bool keep_size_ = false;
 };
 
-}  // namespace opentrack::warehouse_schema::internal
+}  // namespace opentrack
 
-#endif  // OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_JSON_WRITER_H_
+#endif  // OPENTRACK_COMMON_JSON_WRITER_H_

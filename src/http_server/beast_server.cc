@@ -1,6 +1,7 @@
 // Server implementation over Boost.Beast. One io_context is run by every I/O
 // thread; each connection runs on its own strand, so a connection's handlers
 // never race while different connections proceed in parallel.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -59,8 +60,17 @@ struct Shared {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  static constexpr size_t kInitialReadBytes = 8 * 1024;
+  // A buffer grown past this for one large body is released before the next
+  // request, so idle keep-alive connections do not pin memory.
+  static constexpr size_t kMaxKeptReadBytes = 256 * 1024;
+
   Session(std::shared_ptr<Shared> shared, tcp::socket socket)
       : shared_(std::move(shared)), stream_(std::move(socket)) {
+    // Beast reads into the buffer's free space, at least 512 bytes: an empty
+    // buffer meant ~380 reads for a 190 KB batch. Room for the headers and a
+    // small body now; OnHeader makes room for larger bodies.
+    buffer_.reserve(kInitialReadBytes);
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_address_ = endpoint.address().to_string();
@@ -112,6 +122,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadNext() {
     if (closed_) return;
     if (shared_->draining.load()) return Close();
+    if (buffer_.size() == 0 && buffer_.capacity() > kMaxKeptReadBytes) {
+      buffer_ = beast::flat_buffer();
+      buffer_.reserve(kInitialReadBytes);
+    }
     parser_.emplace();
     parser_->body_limit(shared_->options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(shared_->options.max_header_bytes));
@@ -125,6 +139,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // wait (a second, for curl) unless told to go on.
   void OnHeader(beast::error_code ec) {
     if (ec) return OnRead(ec);
+    // Read the body in as few calls as its declared length allows (bounded by
+    // the body limit, which the parser enforces anyway).
+    if (const auto length = parser_->content_length(); length.has_value()) {
+      const size_t body = std::min<uint64_t>(*length, shared_->options.max_body_bytes);
+      if (buffer_.capacity() - buffer_.size() < body) buffer_.reserve(buffer_.size() + body);
+    }
     const auto& message = parser_->get();
     if (message.version() >= 11 && beast::iequals(message[bhttp::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";

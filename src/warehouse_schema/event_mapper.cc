@@ -257,6 +257,16 @@ Cell ValueCell(ColumnType type) {
   return c;
 }
 
+// A string value's cell: TIMESTAMP when the text reads as one, else STRING.
+Cell StringCell(std::string_view text) {
+  Cell c = ValueCell(ColumnType::kString);
+  if (const std::optional<int64_t> micros = internal::ParseTimestampMicros(text)) {
+    c.type = ColumnType::kTimestamp;
+    c.micros = *micros;
+  }
+  return c;
+}
+
 // Cells appended to a Row, for PlanSchema and the debug output.
 class RowOut {
  public:
@@ -275,11 +285,7 @@ class RowOut {
   }
   template <typename Cache>
   void AddString(std::string_view name, uint32_t hash, std::string_view text, Cache* cache) {
-    Cell value;
-    const std::optional<int64_t> micros = internal::ParseTimestampMicros(text);
-    value.type = micros ? ColumnType::kTimestamp : ColumnType::kString;
-    if (micros) value.micros = *micros;
-    Add(name, hash, value, text, cache);
+    Add(name, hash, StringCell(text), text, cache);
   }
   template <typename Cache>
   void AddArray(std::string_view name, uint32_t hash, const element& array, Cache* cache,
@@ -365,11 +371,7 @@ class EncodingOut {
         return;
       }
     }
-    Cell value;
-    const std::optional<int64_t> micros = internal::ParseTimestampMicros(text);
-    value.type = micros ? ColumnType::kTimestamp : ColumnType::kString;
-    if (micros) value.micros = *micros;
-    Add(name, hash, value, text, cache);
+    Add(name, hash, StringCell(text), text, cache);
   }
 
   // An array: its compact JSON text goes into a STRING column. Written in one

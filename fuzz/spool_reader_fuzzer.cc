@@ -1,6 +1,9 @@
 // Arbitrary bytes as a spool log file (and, when the first byte is odd, the
 // next 24 bytes as the cursor) through MemEnv, Open and Read: recovery must
-// never crash, and every record it returns must be one it could frame.
+// never crash, and every record it returns must be one it could frame: a
+// record frame's payload is carved out of the input, a block's records out of
+// at most kMaxBlockContent decompressed bytes (compressed blocks expand).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -8,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "spdlog/spdlog.h"
+#include "spool/block_format.h"
 #include "spool/cursor.h"
 #include "spool/mem_env.h"
 #include "spool/spool.h"
@@ -29,12 +33,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.directory = "/spool";
   auto spool = opentrack::spool::Spool::Open(options, &env);
   if (!spool.ok()) return 0;
-  size_t total = 0;
   for (;;) {
     auto records = (*spool)->Read(64, 1 << 20, absl::ZeroDuration());
     if (!records.ok() || records->empty()) break;
-    for (const auto& r : *records) total += r.data.size();
-    if (total > size) __builtin_trap();  // records are carved out of the input
+    for (const auto& r : *records) {
+      if (r.data.size() > std::max(size, opentrack::spool::kMaxBlockContent)) __builtin_trap();
+    }
   }
   // Appending after recovery must work on any recovered state.
   if (!(*spool)->AppendAndWait({"after"}).ok()) __builtin_trap();

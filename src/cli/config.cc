@@ -103,7 +103,35 @@ absl::StatusOr<Config> ConfigFromEnv(const EnvLookup& env,
     }
     c.port = static_cast<uint16_t>(port);
   }
+  if (auto v = env("OPENTRACK_IO_THREADS")) {
+    int threads;
+    if (!absl::SimpleAtoi(*v, &threads) || threads < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("OPENTRACK_IO_THREADS must be a positive whole number, got \"", *v, "\""));
+    }
+    c.io_threads = threads;
+  }
   if (auto v = env("OPENTRACK_DATA_DIR")) c.data_dir = *v;
+  if (auto v = env("OPENTRACK_SPOOL_COMPRESSION")) {
+    if (*v == "zstd") {
+      c.spool_compression = SpoolCompression::kZstd;
+    } else if (*v == "none") {
+      c.spool_compression = SpoolCompression::kNone;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("OPENTRACK_SPOOL_COMPRESSION must be zstd or none, got \"", *v, "\""));
+    }
+  }
+  if (auto v = env("OPENTRACK_SPOOL_ZSTD_LEVEL")) {
+    // zstd's own bounds (ZSTD_minCLevel() and ZSTD_maxCLevel() in 1.5).
+    int level;
+    if (!absl::SimpleAtoi(*v, &level) || level < -131072 || level > 22) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "OPENTRACK_SPOOL_ZSTD_LEVEL must be a whole number from -131072 to 22, got \"", *v,
+          "\""));
+    }
+    c.spool_zstd_level = level;
+  }
   if (auto v = env("BIGQUERY_PROJECT_ID")) c.project_id = *v;
   if (auto v = env("BIGQUERY_LOCATION")) c.location = *v;
   if (auto v = env("BIGQUERY_EMULATOR_HOST")) {

@@ -25,11 +25,17 @@ struct SourceConfig {
 
 enum class LoadMode { kStreaming, kLoadJobs };
 
+// How the spool writes new records; files of either kind are always read.
+enum class SpoolCompression { kZstd, kNone };
+
 struct Config {
   std::string address = "0.0.0.0";
   uint16_t port = 8080;
+  // Threads running the HTTP server (OPENTRACK_IO_THREADS).
   int io_threads = 2;
   std::string data_dir = "./data";  // spool and the embedded emulator's database
+  SpoolCompression spool_compression = SpoolCompression::kZstd;
+  std::optional<int> spool_zstd_level;  // unset: the spool's default level
 
   std::string project_id;  // BIGQUERY_PROJECT_ID; empty: run the embedded emulator
   std::string location = "US";

@@ -68,6 +68,66 @@ TEST(ConfigTest, ShutdownGraceIsConfigurable) {
   EXPECT_FALSE(c.ok());
 }
 
+TEST(ConfigTest, IoThreadsAreConfigurable) {
+  auto c = ConfigFromEnv(FakeEnv({}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->io_threads, 2);
+  c = ConfigFromEnv(FakeEnv({{"OPENTRACK_IO_THREADS", "1"}}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->io_threads, 1);
+  c = ConfigFromEnv(FakeEnv({{"OPENTRACK_IO_THREADS", "16"}}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->io_threads, 16);
+}
+
+TEST(ConfigTest, RejectsIoThreadsThatAreNotPositive) {
+  for (const char* bad : {"0", "-1", "two", "1.5"}) {
+    auto c = ConfigFromEnv(FakeEnv({{"OPENTRACK_IO_THREADS", bad}}), std::nullopt);
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(
+        c.status().message(),
+        HasSubstr(std::string("OPENTRACK_IO_THREADS must be a positive whole number, got \"") +
+                  bad + "\""))
+        << bad;
+  }
+}
+
+TEST(ConfigTest, SpoolCompressesWithZstdByDefault) {
+  auto c = ConfigFromEnv(FakeEnv({}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->spool_compression, SpoolCompression::kZstd);
+  EXPECT_EQ(c->spool_zstd_level, std::nullopt);
+}
+
+TEST(ConfigTest, SpoolCompressionAndLevelAreConfigurable) {
+  auto c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SPOOL_COMPRESSION", "none"}}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->spool_compression, SpoolCompression::kNone);
+  c = ConfigFromEnv(
+      FakeEnv({{"OPENTRACK_SPOOL_COMPRESSION", "zstd"}, {"OPENTRACK_SPOOL_ZSTD_LEVEL", "-3"}}),
+      std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->spool_compression, SpoolCompression::kZstd);
+  EXPECT_EQ(c->spool_zstd_level, -3);
+  c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SPOOL_ZSTD_LEVEL", "22"}}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->spool_zstd_level, 22);
+}
+
+TEST(ConfigTest, RejectsBadSpoolCompressionSettings) {
+  auto c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SPOOL_COMPRESSION", "gzip"}}), std::nullopt);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("OPENTRACK_SPOOL_COMPRESSION must be zstd or none, got \"gzip\""));
+  for (const char* bad : {"fast", "1.5", "23", "-131073"}) {
+    c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SPOOL_ZSTD_LEVEL", bad}}), std::nullopt);
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(c.status().message(),
+                HasSubstr("OPENTRACK_SPOOL_ZSTD_LEVEL must be a whole number from -131072 to 22"))
+        << bad;
+  }
+}
+
 TEST(ConfigTest, RejectsBadValuesWithTheVariableName) {
   auto c = ConfigFromEnv(FakeEnv({{"BIGQUERY_AUTO_TABLE_MANAGEMENT", "maybe"}}), std::nullopt);
   EXPECT_THAT(c.status().message(),

@@ -51,6 +51,16 @@ loader::LoaderOptions MakeLoaderOptions(const Config& config, const std::string&
   return options;
 }
 
+spool::SpoolOptions MakeSpoolOptions(const Config& config) {
+  spool::SpoolOptions options;
+  options.directory = config.SpoolDir();
+  options.compression = config.spool_compression == SpoolCompression::kZstd
+                            ? spool::Compression::kZstd
+                            : spool::Compression::kNone;
+  if (config.spool_zstd_level.has_value()) options.zstd_level = *config.spool_zstd_level;
+  return options;
+}
+
 }  // namespace
 
 absl::Status RunServe(const Config& config, const ServeFlags& flags) {
@@ -60,7 +70,7 @@ absl::Status RunServe(const Config& config, const ServeFlags& flags) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create spool directory ", config.SpoolDir(), ": ", ec.message()));
   }
-  auto spool = spool::Spool::Open({.directory = config.SpoolDir()});
+  auto spool = spool::Spool::Open(MakeSpoolOptions(config));
   if (!spool.ok()) return spool.status();
 
   auto target = OpenBigQueryTarget(config);
@@ -105,8 +115,10 @@ absl::Status RunServe(const Config& config, const ServeFlags& flags) {
   if (config.sources.size() == 1 && config.sources[0].write_key.empty()) {
     spdlog::warn("WRITE_KEY is not set: any write key is accepted");
   }
-  spdlog::info("opentrack listening on {}:{} (spool {})", config.address, (*server)->port(),
-               config.SpoolDir());
+  spdlog::info(
+      "opentrack listening on {}:{} (spool {}, {})", config.address, (*server)->port(),
+      config.SpoolDir(),
+      config.spool_compression == SpoolCompression::kZstd ? "zstd blocks" : "uncompressed");
 
   const int sig = WaitForShutdownSignal();
   spdlog::info("signal {}: shutting down", sig);

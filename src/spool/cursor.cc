@@ -9,7 +9,10 @@
 namespace opentrack::spool {
 namespace {
 
-constexpr char kMagic[] = "OTC1";
+// OTC2 holds a record address (position.h). OTC1, written before block frames,
+// holds the byte offset of a frame, which is the address of its first record.
+constexpr std::string_view kMagic = "OTC2";
+constexpr std::string_view kByteOffsetMagic = "OTC1";
 
 void PutLE(uint64_t v, int bytes, std::string* out) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -24,7 +27,7 @@ uint64_t GetLE(std::string_view p, int bytes) {
 }  // namespace
 
 std::string EncodeCursor(Position cursor) {
-  std::string out(kMagic, 4);
+  std::string out(kMagic);
   PutLE(cursor.file_number, 8, &out);
   PutLE(cursor.offset, 8, &out);
   PutLE(crc32c::Mask(crc32c::Value(out)), 4, &out);
@@ -32,12 +35,16 @@ std::string EncodeCursor(Position cursor) {
 }
 
 std::optional<Position> DecodeCursor(std::string_view bytes) {
-  if (bytes.size() != kCursorSize || bytes.substr(0, 4) != std::string_view(kMagic, 4)) {
-    return std::nullopt;
-  }
+  if (bytes.size() != kCursorSize) return std::nullopt;
+  const std::string_view magic = bytes.substr(0, 4);
+  if (magic != kMagic && magic != kByteOffsetMagic) return std::nullopt;
   uint32_t stored = static_cast<uint32_t>(GetLE(bytes.substr(20), 4));
   if (crc32c::Unmask(stored) != crc32c::Value(bytes.substr(0, 20))) return std::nullopt;
-  return Position{GetLE(bytes.substr(4), 8), GetLE(bytes.substr(12), 8)};
+  const uint64_t file_number = GetLE(bytes.substr(4), 8);
+  const uint64_t offset = GetLE(bytes.substr(12), 8);
+  if (magic == kMagic) return Position{file_number, offset};
+  if (offset >= kMaxFrameOffset) return std::nullopt;
+  return MakePosition(file_number, offset);
 }
 
 absl::Status WriteCursor(Env* env, const std::string& dir, Position cursor) {

@@ -16,8 +16,10 @@ namespace opentrack::spool {
 
 inline constexpr size_t kCursorSize = 24;
 
+// Always the current ("OTC2") layout.
 std::string EncodeCursor(Position cursor);
-// nullopt when `bytes` is not a valid cursor (size, magic or CRC).
+// nullopt when `bytes` is not a valid cursor (size, magic or CRC). Also reads
+// the "OTC1" cursors of earlier versions.
 std::optional<Position> DecodeCursor(std::string_view bytes);
 
 // Durably replaces `dir`/CURSOR with `cursor`.

@@ -1,6 +1,7 @@
 #include "spool/cursor.h"
 
 #include "gtest/gtest.h"
+#include "spool/crc32c.h"
 #include "spool/mem_env.h"
 
 namespace opentrack::spool {
@@ -10,8 +11,27 @@ TEST(CursorTest, EncodeDecodeRoundTrip) {
   Position p{42, 123456789012ull};
   std::string bytes = EncodeCursor(p);
   EXPECT_EQ(bytes.size(), kCursorSize);
-  EXPECT_EQ(bytes.substr(0, 4), "OTC1");
+  EXPECT_EQ(bytes.substr(0, 4), "OTC2");
   EXPECT_EQ(DecodeCursor(bytes), p);
+}
+
+// Versions before block frames wrote "OTC1" with a byte offset, the address of
+// the first record of the frame there.
+std::string ByteOffsetCursor(uint64_t file_number, uint64_t byte_offset) {
+  std::string out = "OTC1";
+  for (uint64_t v : {file_number, byte_offset}) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  const uint32_t crc = crc32c::Mask(crc32c::Value(out));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return out;
+}
+
+TEST(CursorTest, ByteOffsetCursorOfThePreviousVersionIsRead) {
+  EXPECT_EQ(DecodeCursor(ByteOffsetCursor(42, 100)), MakePosition(42, 100));
+  EXPECT_EQ(DecodeCursor(ByteOffsetCursor(42, 0)), (Position{42, 0}));
+  // Too large to become an address: treated like a damaged cursor.
+  EXPECT_EQ(DecodeCursor(ByteOffsetCursor(42, kMaxFrameOffset)), std::nullopt);
 }
 
 TEST(CursorTest, DamagedCursorIsRejected) {

@@ -1,5 +1,6 @@
-// Record framing of spool log files (see docs/spool-format.md): pure
-// encoding, decoding and the recovery scan, with no I/O.
+// Frame layer of spool log files (see docs/spool-format.md): pure encoding and
+// decoding of CRC-checked frames, with no I/O. What a frame's payload holds
+// depends on its kind: one record, or a block of records (block_format.h).
 #ifndef OPENTRACK_SPOOL_LOG_FORMAT_H_
 #define OPENTRACK_SPOOL_LOG_FORMAT_H_
 
@@ -7,7 +8,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace opentrack::spool {
 
@@ -15,43 +15,36 @@ namespace opentrack::spool {
 inline constexpr size_t kHeaderSize = 9;
 // Payloads must be shorter than this, so a header's top length byte is 0.
 inline constexpr size_t kMaxPayloadSize = (size_t{1} << 24) - 1;
-inline constexpr uint8_t kFullRecord = 1;
+// Frame kinds. 0 is never valid, so a zero-filled region is not a frame.
+inline constexpr uint8_t kFullRecord = 1;  // the payload is one record
+inline constexpr uint8_t kBlock = 2;       // the payload is a block of records
 
 // Appends the framed `payload` to `out`. `payload.size()` must be <= kMaxPayloadSize.
-void AppendRecord(std::string_view payload, std::string* out);
+void AppendFrame(uint8_t kind, std::string_view payload, std::string* out);
+inline void AppendRecord(std::string_view payload, std::string* out) {
+  AppendFrame(kFullRecord, payload, out);
+}
 
 inline uint64_t FramedSize(size_t payload_size) { return kHeaderSize + payload_size; }
 
 enum class ParseStatus {
-  kRecord,    // a complete valid record starts at buf[0]
+  kFrame,     // a complete frame with a valid header and CRC starts at buf[0]
   kNeedMore,  // the header or payload runs past the end of buf
   kCorrupt,   // bad kind, length or CRC
 };
 
-// Parses the record starting at buf[0]. On kRecord sets *payload (pointing
-// into buf) and *record_size (header + payload).
-ParseStatus ParseRecord(std::string_view buf, std::string_view* payload, size_t* record_size);
+struct Frame {
+  uint8_t kind = 0;
+  std::string_view payload;  // points into the parsed buffer
+  size_t size = 0;           // header + payload
+};
+
+// Parses the frame starting at buf[0]; sets *frame on kFrame. A block's
+// payload is not decoded here (DecodeFrame in log_reader.h does that).
+ParseStatus ParseFrame(std::string_view buf, Frame* frame);
 
 // The payload length claimed by the header at buf[0] (buf.size() >= kHeaderSize).
 uint32_t HeaderLength(std::string_view buf);
-
-struct ByteRange {
-  uint64_t begin = 0;
-  uint64_t end = 0;
-  friend bool operator==(const ByteRange&, const ByteRange&) = default;
-};
-
-// What a scan of one whole log file found.
-struct ScanResult {
-  uint64_t valid_end = 0;          // end of the last valid record (or `start`)
-  uint64_t records = 0;            // valid records at or after `start`
-  std::vector<ByteRange> skipped;  // damaged ranges followed by a valid record
-  uint64_t tail_bytes = 0;         // damaged bytes after valid_end (no valid record follows)
-};
-
-// Scans `contents` from `start`: at a record that does not parse, searches
-// forward byte by byte for the next valid record.
-ScanResult ScanLog(std::string_view contents, uint64_t start);
 
 }  // namespace opentrack::spool
 

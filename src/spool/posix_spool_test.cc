@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "spool/env.h"
@@ -30,8 +31,9 @@ class PosixSpoolTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
-  std::unique_ptr<Spool> OpenOrDie(uint64_t max_file_bytes = 64 << 20) {
-    auto spool = Spool::Open(TestOptions(dir_, max_file_bytes), Env::Posix());
+  std::unique_ptr<Spool> OpenOrDie(uint64_t max_file_bytes = 64 << 20,
+                                   Compression compression = Compression::kZstd) {
+    auto spool = Spool::Open(TestOptions(dir_, max_file_bytes, compression), Env::Posix());
     EXPECT_TRUE(spool.ok()) << spool.status();
     return spool.ok() ? std::move(*spool) : nullptr;
   }
@@ -41,13 +43,13 @@ class PosixSpoolTest : public ::testing::Test {
 };
 
 TEST_F(PosixSpoolTest, AppendReopenReadAckAndTrim) {
-  auto spool = OpenOrDie(100);
+  auto spool = OpenOrDie(100, Compression::kNone);
   std::vector<std::string> data;
   for (int i = 0; i < 7; ++i) data.push_back(std::string(40, static_cast<char>('a' + i)));
   ASSERT_TRUE(spool->AppendAndWait(data).ok());
   EXPECT_GE(spool->Stats().fsyncs, 3u);
   spool.reset();
-  spool = OpenOrDie(100);
+  spool = OpenOrDie(100, Compression::kNone);
   auto records = ReadAll(*spool);
   EXPECT_EQ(Payloads(records), data);
   EXPECT_THAT(LogFiles(*Env::Posix(), dir_), ElementsAre("000001.log", "000002.log", "000003.log"));
@@ -56,8 +58,26 @@ TEST_F(PosixSpoolTest, AppendReopenReadAckAndTrim) {
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/CURSOR"));
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/CURSOR.tmp"));
   spool.reset();
-  spool = OpenOrDie(100);
+  spool = OpenOrDie(100, Compression::kNone);
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre(data[6]));
+}
+
+TEST_F(PosixSpoolTest, CompressedBlocksAppendReopenReadAckInsideABlock) {
+  auto spool = OpenOrDie();
+  std::vector<std::string> data;
+  for (int i = 0; i < 50; ++i) {
+    data.push_back(absl::StrCat("default\n{\"type\":\"page\",\"messageId\":\"", i, "\"}"));
+  }
+  ASSERT_TRUE(spool->AppendAndWait(data).ok());
+  spool.reset();
+  spool = OpenOrDie();
+  auto records = ReadAll(*spool);
+  EXPECT_EQ(Payloads(records), data);
+  ASSERT_TRUE(spool->Ack(records[19].position).ok());
+  EXPECT_EQ(spool->Stats().ack, MakePosition(1, 0, 20));
+  spool.reset();
+  spool = OpenOrDie();
+  EXPECT_EQ(Payloads(ReadAll(*spool)), std::vector<std::string>(data.begin() + 20, data.end()));
 }
 
 TEST_F(PosixSpoolTest, TornTailIsTruncatedOnReopen) {

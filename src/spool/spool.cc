@@ -49,9 +49,10 @@ bool Spool::NextReadableLocked(Position* pos) const {
     if (it->first != pos->file_number) *pos = Position{it->first, 0};
     const LogFile& file = it->second;
     for (const ByteRange& r : file.skipped) {
-      if (pos->offset >= r.begin && pos->offset < r.end) pos->offset = r.end;
+      const uint64_t at = FrameOffset(*pos);
+      if (at >= r.begin && at < r.end) *pos = MakePosition(it->first, r.end);
     }
-    if (pos->offset < file.size) return true;
+    if (FrameOffset(*pos) < file.size) return true;
     if (!file.sealed) return false;
     *pos = Position{it->first + 1, 0};
   }
@@ -60,7 +61,8 @@ bool Spool::NextReadableLocked(Position* pos) const {
 uint64_t Spool::UnackedBytesLocked() const {
   uint64_t bytes = 0;
   for (auto it = files_.lower_bound(cursor_.file_number); it != files_.end(); ++it) {
-    uint64_t from = it->first == cursor_.file_number ? cursor_.offset : 0;
+    // A partly acknowledged block counts whole: it is on disk until its file goes.
+    uint64_t from = it->first == cursor_.file_number ? FrameOffset(cursor_) : 0;
     if (it->second.size > from) bytes += it->second.size - from;
   }
   return bytes;
@@ -71,7 +73,7 @@ std::vector<uint64_t> Spool::TrimLocked() {
   for (auto it = files_.begin(); it != files_.end();) {
     const bool acked =
         it->first < cursor_.file_number || (it->first == cursor_.file_number && it->second.sealed &&
-                                            cursor_.offset >= it->second.size);
+                                            FrameOffset(cursor_) >= it->second.size);
     if (!acked) break;
     doomed.push_back(it->first);
     it = files_.erase(it);
@@ -79,45 +81,62 @@ std::vector<uint64_t> Spool::TrimLocked() {
   return doomed;
 }
 
-absl::Status Spool::FillBuffer(Position pos, uint64_t n, uint64_t limit) {
-  if (reader_file_ == nullptr || buffer_file_ != pos.file_number) {
+absl::Status Spool::FillBuffer(uint64_t file, uint64_t offset, uint64_t n, uint64_t limit) {
+  if (reader_file_ == nullptr || buffer_file_ != file) {
     reader_file_.reset();
     buffer_.clear();
-    auto file = env_->NewRandomAccessFile(PathOf(pos.file_number));
-    if (!file.ok()) return file.status();
-    reader_file_ = std::move(*file);
-    buffer_file_ = pos.file_number;
+    auto opened = env_->NewRandomAccessFile(PathOf(file));
+    if (!opened.ok()) return opened.status();
+    reader_file_ = std::move(*opened);
+    buffer_file_ = file;
   }
-  buffer_offset_ = pos.offset;
-  n = std::min(std::max(n, kReadChunk), limit - pos.offset);
-  return reader_file_->Read(pos.offset, n, &buffer_);
+  // frame_records_ may point into buffer_.
+  frame_loaded_ = false;
+  buffer_offset_ = offset;
+  n = std::min(std::max(n, kReadChunk), limit - offset);
+  return reader_file_->Read(offset, n, &buffer_);
 }
 
-bool Spool::BufferCovers(Position pos, uint64_t n) const {
-  return reader_file_ != nullptr && buffer_file_ == pos.file_number &&
-         pos.offset >= buffer_offset_ && pos.offset + n <= buffer_offset_ + buffer_.size();
+bool Spool::BufferCovers(uint64_t file, uint64_t offset, uint64_t n) const {
+  return reader_file_ != nullptr && buffer_file_ == file && offset >= buffer_offset_ &&
+         offset + n <= buffer_offset_ + buffer_.size();
 }
 
-absl::Status Spool::ReadRecordAt(Position pos, uint64_t limit, std::string_view* payload,
-                                 size_t* size) {
+absl::Status Spool::ReadFrameAt(uint64_t file, uint64_t offset, uint64_t limit, Frame* frame) {
   auto damaged = [&](std::string_view what) {
-    return absl::DataLossError(absl::StrCat("spool ", PathOf(pos.file_number), " offset ",
-                                            pos.offset, ": ", std::string(what)));
+    return absl::DataLossError(
+        absl::StrCat("spool ", PathOf(file), " offset ", offset, ": ", std::string(what)));
   };
-  if (!BufferCovers(pos, kHeaderSize)) {
-    if (absl::Status s = FillBuffer(pos, kHeaderSize, limit); !s.ok()) return s;
-    if (!BufferCovers(pos, kHeaderSize)) return damaged("truncated header");
+  if (!BufferCovers(file, offset, kHeaderSize)) {
+    if (absl::Status s = FillBuffer(file, offset, kHeaderSize, limit); !s.ok()) return s;
+    if (!BufferCovers(file, offset, kHeaderSize)) return damaged("truncated header");
   }
   std::string_view view(buffer_);
-  view.remove_prefix(pos.offset - buffer_offset_);
+  view.remove_prefix(offset - buffer_offset_);
   const uint64_t needed = kHeaderSize + uint64_t{HeaderLength(view)};
-  if (pos.offset + needed > limit) return damaged("record runs past the readable end");
-  if (!BufferCovers(pos, needed)) {
-    if (absl::Status s = FillBuffer(pos, needed, limit); !s.ok()) return s;
-    if (!BufferCovers(pos, needed)) return damaged("truncated record");
+  if (offset + needed > limit) return damaged("frame runs past the readable end");
+  if (!BufferCovers(file, offset, needed)) {
+    if (absl::Status s = FillBuffer(file, offset, needed, limit); !s.ok()) return s;
+    if (!BufferCovers(file, offset, needed)) return damaged("truncated frame");
     view = std::string_view(buffer_);
   }
-  if (ParseRecord(view, payload, size) != ParseStatus::kRecord) return damaged("bad record");
+  if (ParseFrame(view, frame) != ParseStatus::kFrame) return damaged("bad frame");
+  return absl::OkStatus();
+}
+
+absl::Status Spool::LoadFrame(uint64_t file, uint64_t offset, uint64_t limit) {
+  const Position first = MakePosition(file, offset);
+  if (frame_loaded_ && frame_ == first) return absl::OkStatus();
+  frame_loaded_ = false;
+  Frame frame;
+  if (absl::Status s = ReadFrameAt(file, offset, limit, &frame); !s.ok()) return s;
+  if (absl::Status s = DecodeFrame(frame, &block_decoder_, &frame_records_); !s.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("spool ", PathOf(file), " offset ", offset, ": ", s.message()));
+  }
+  frame_loaded_ = true;
+  frame_ = first;
+  frame_end_ = offset + frame.size;
   return absl::OkStatus();
 }
 
@@ -147,17 +166,24 @@ absl::StatusOr<std::vector<Record>> Spool::Read(size_t max_records, size_t max_b
       if (!NextReadableLocked(&pos)) break;
       limit = files_.at(pos.file_number).size;
     }
-    std::string_view payload;
-    size_t size = 0;
-    if (absl::Status s = ReadRecordAt(pos, limit, &payload, &size); !s.ok()) {
+    if (absl::Status s = LoadFrame(pos.file_number, FrameOffset(pos), limit); !s.ok()) {
       if (!out.empty()) break;  // return what we have; the error repeats on the next Read
       return s;
     }
+    const uint64_t index = RecordIndex(pos);
+    if (index >= frame_records_.size()) {
+      pos = MakePosition(pos.file_number, frame_end_);  // a damaged cursor past the block's end
+      continue;
+    }
+    const Position next = index + 1 < frame_records_.size()
+                              ? MakePosition(pos.file_number, FrameOffset(pos), index + 1)
+                              : MakePosition(pos.file_number, frame_end_);
+    const std::string_view payload = frame_records_[index];
     if (!out.empty() && bytes + payload.size() > max_bytes) break;
     bytes += payload.size();
     out.push_back(Record{pos, std::string(payload)});
-    ends.emplace_back(pos, pos.offset + size);
-    pos.offset += size;
+    ends.emplace_back(pos, next.offset);
+    pos = next;
   }
   absl::MutexLock lock(&mu_);
   read_pos_ = pos;
@@ -210,7 +236,7 @@ SpoolStats Spool::Stats() {
   stats.ack = cursor_;
   stats.write = Position{next_file_number_, 0};
   if (!files_.empty() && !files_.rbegin()->second.sealed) {
-    stats.write = Position{files_.rbegin()->first, files_.rbegin()->second.size};
+    stats.write = MakePosition(files_.rbegin()->first, files_.rbegin()->second.size);
   }
   stats.fsyncs = fsyncs_;
   stats.appends = appends_;

@@ -19,8 +19,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "spool/block_format.h"
 #include "spool/env.h"
 #include "spool/log_format.h"
+#include "spool/log_reader.h"
 #include "spool/position.h"
 
 namespace opentrack::spool {
@@ -30,11 +32,24 @@ struct Record {
   std::string data;
 };
 
+// How appended records are written. Either way every format is read.
+enum class Compression {
+  kNone,  // one kFullRecord frame per record: the format before blocks
+  kZstd,  // a group commit's records in kBlock frames of about block_target_bytes
+};
+
+// Chosen by records/s on the sample events: level 1 compresses a third better
+// but costs more CPU than this 2-core machine can spare (docs/performance.md, "Spool").
+inline constexpr int kDefaultZstdLevel = -3;
+
 struct SpoolOptions {
   std::string directory;
   uint64_t max_file_bytes = 64 << 20;     // roll to a new log file after this
   uint64_t max_total_bytes = 8ull << 30;  // unacknowledged bytes; above -> ResourceExhausted
   bool sync = true;                       // fsync before completing appends (tests may turn off)
+  Compression compression = Compression::kZstd;
+  int zstd_level = kDefaultZstdLevel;       // ZSTD_c_compressionLevel; negative is faster
+  uint64_t block_target_bytes = 256 << 10;  // a block ends before its content passes this
 };
 
 struct SpoolStats {
@@ -43,7 +58,7 @@ struct SpoolStats {
   uint64_t unacked_records = 0;  // records after the ack cursor
   uint64_t files = 0;            // log files on disk
   Position ack;                  // the cursor: just after the last acknowledged record
-  Position write;                // where the next record goes
+  Position write;                // where the next frame goes
   uint64_t fsyncs = 0;           // log file fsyncs by the writer
   uint64_t appends = 0;          // Append requests completed OK
   uint64_t dropped_bytes = 0;    // damaged bytes skipped by recovery
@@ -98,16 +113,26 @@ class Spool {
 
   void WriterLoop();
   absl::Status WriteRound(const std::vector<Request*>& requests);
+  // Frames `record` into *buffer, directly or through the pending block, rolling
+  // to a new file first if needed.
+  absl::Status FrameRecord(const std::string& record, std::string* buffer,
+                           std::vector<std::pair<uint64_t, uint64_t>>* sealed);
+  // Frames the pending block, if any, into *buffer.
+  void FinishBlock(std::string* buffer);
   absl::Status Flush(std::string* buffer);
   absl::Status Roll(std::string* buffer, std::vector<std::pair<uint64_t, uint64_t>>* sealed);
 
-  absl::Status ReadRecordAt(Position pos, uint64_t limit, std::string_view* payload, size_t* size)
+  // Makes frame_records_ the records of the frame at byte `offset` of `file`.
+  absl::Status LoadFrame(uint64_t file, uint64_t offset, uint64_t limit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
-  bool BufferCovers(Position pos, uint64_t n) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
-  absl::Status FillBuffer(Position pos, uint64_t n, uint64_t limit)
+  absl::Status ReadFrameAt(uint64_t file, uint64_t offset, uint64_t limit, Frame* frame)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+  bool BufferCovers(uint64_t file, uint64_t offset, uint64_t n) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+  absl::Status FillBuffer(uint64_t file, uint64_t offset, uint64_t n, uint64_t limit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
 
-  // Moves *pos past exhausted sealed files and skipped ranges; true if a record starts there.
+  // Moves *pos past exhausted sealed files and skipped ranges; true if a frame is there.
   bool NextReadableLocked(Position* pos) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t UnackedBytesLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes fully acknowledged files from files_ and returns their numbers.
@@ -127,7 +152,7 @@ class Spool {
   uint64_t next_file_number_ ABSL_GUARDED_BY(mu_) = 1;
   Position cursor_ ABSL_GUARDED_BY(mu_);
   Position read_pos_ ABSL_GUARDED_BY(mu_);
-  // Records returned by Read and not yet acknowledged: position -> end offset.
+  // Records returned by Read and not yet acknowledged: position -> offset of the next record.
   std::map<Position, uint64_t> delivered_ ABSL_GUARDED_BY(mu_);
   uint64_t unacked_records_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t fsyncs_ ABSL_GUARDED_BY(mu_) = 0;
@@ -137,15 +162,22 @@ class Spool {
   // Owned by the writer thread.
   std::unique_ptr<WritableFile> writer_file_;
   uint64_t writer_file_number_ = 0;
-  uint64_t writer_size_ = 0;  // bytes written to writer_file_, synced or not
+  uint64_t writer_size_ = 0;             // bytes written to writer_file_, synced or not
+  std::unique_ptr<BlockBuilder> block_;  // null without compression
   std::thread writer_;
 
-  // The consumer's read cache: a window of one log file.
+  // The consumer's read cache: a window of one log file, and the records of the
+  // last frame decoded (pointing into buffer_ or block_decoder_).
   absl::Mutex read_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   uint64_t buffer_file_ ABSL_GUARDED_BY(read_mu_) = 0;
   uint64_t buffer_offset_ ABSL_GUARDED_BY(read_mu_) = 0;
   std::string buffer_ ABSL_GUARDED_BY(read_mu_);
   std::unique_ptr<RandomAccessFile> reader_file_ ABSL_GUARDED_BY(read_mu_);
+  BlockDecoder block_decoder_ ABSL_GUARDED_BY(read_mu_);
+  bool frame_loaded_ ABSL_GUARDED_BY(read_mu_) = false;
+  Position frame_ ABSL_GUARDED_BY(read_mu_);          // address of its first record
+  uint64_t frame_end_ ABSL_GUARDED_BY(read_mu_) = 0;  // byte offset
+  std::vector<std::string_view> frame_records_ ABSL_GUARDED_BY(read_mu_);
 
   absl::Mutex ack_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // serializes cursor writes
 };

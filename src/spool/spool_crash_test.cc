@@ -16,11 +16,12 @@ using ::opentrack::spool::testing::LogFiles;
 using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
 using ::opentrack::spool::testing::ReadAll;
+using ::opentrack::spool::testing::RecordPerFrameOptions;
 using ::opentrack::spool::testing::TestOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string Frame(std::string_view payload) {
+std::string Framed(std::string_view payload) {
   std::string out;
   AppendRecord(payload, &out);
   return out;
@@ -35,9 +36,10 @@ TEST(SpoolCrashTest, AcknowledgedAppendSurvivesCrash) {
   EXPECT_THAT(Payloads(ReadAll(*recovered)), ElementsAre("durable-1", "durable-2"));
 }
 
+// Record frames here; SpoolCompressionTest has the same case for blocks.
 TEST(SpoolCrashTest, CrashBeforeFsyncWithTornTailOfEveryLength) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, RecordPerFrameOptions());
   ASSERT_TRUE(spool->AppendAndWait({"acked"}).ok());
   const std::string unacked = "never-acknowledged";
   const uint64_t frame = FramedSize(unacked.size());
@@ -91,7 +93,7 @@ TEST(SpoolCrashTest, NewFileNameIsDurableBeforeItsRecordsAreAcknowledged) {
 
 TEST(SpoolCrashTest, ZeroFilledTailIsTruncated) {
   MemEnv env;
-  const std::string good = Frame("one") + Frame("two");
+  const std::string good = Framed("one") + Framed("two");
   env.PutFile("/spool/000001.log", good + std::string(8192, '\0'));
   auto spool = OpenOrDie(&env);
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("one", "two"));
@@ -101,19 +103,19 @@ TEST(SpoolCrashTest, ZeroFilledTailIsTruncated) {
 
 TEST(SpoolCrashTest, CrcMismatchInLastRecordIsTruncated) {
   MemEnv env;
-  std::string file = Frame("one") + Frame("two");
+  std::string file = Framed("one") + Framed("two");
   file.back() ^= 0x01;
   env.PutFile("/spool/000001.log", file);
   auto spool = OpenOrDie(&env);
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("one"));
-  EXPECT_EQ(env.GetFile("/spool/000001.log"), Frame("one"));
+  EXPECT_EQ(env.GetFile("/spool/000001.log"), Framed("one"));
 }
 
 TEST(SpoolCrashTest, CorruptionInTheMiddleOfAFileIsSkippedAndCounted) {
   MemEnv env;
-  std::string bad = Frame("two");
+  std::string bad = Framed("two");
   bad[kHeaderSize] ^= 0x01;
-  env.PutFile("/spool/000001.log", Frame("one") + bad + Frame("three"));
+  env.PutFile("/spool/000001.log", Framed("one") + bad + Framed("three"));
   auto spool = OpenOrDie(&env);
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("one", "three"));
   EXPECT_EQ(spool->Stats().dropped_bytes, bad.size());
@@ -124,9 +126,9 @@ TEST(SpoolCrashTest, CorruptionInTheMiddleOfAFileIsSkippedAndCounted) {
 
 TEST(SpoolCrashTest, DamagedTailOfAnEarlierFileIsSkippedNotTruncated) {
   MemEnv env;
-  const std::string first = Frame("one") + "garbage";
+  const std::string first = Framed("one") + "garbage";
   env.PutFile("/spool/000001.log", first);
-  env.PutFile("/spool/000002.log", Frame("two"));
+  env.PutFile("/spool/000002.log", Framed("two"));
   auto spool = OpenOrDie(&env);
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("one", "two"));
   EXPECT_EQ(spool->Stats().dropped_bytes, 7u);
@@ -170,9 +172,9 @@ TEST(SpoolCrashTest, AckedCursorSurvivesCrash) {
 
 TEST(SpoolCrashTest, FilesBelowTheCursorLeftByACrashAreDeletedOnOpen) {
   MemEnv env;
-  env.PutFile("/spool/000001.log", Frame("old-1"));
-  env.PutFile("/spool/000002.log", Frame("old-2"));
-  env.PutFile("/spool/000003.log", Frame("new"));
+  env.PutFile("/spool/000001.log", Framed("old-1"));
+  env.PutFile("/spool/000002.log", Framed("old-2"));
+  env.PutFile("/spool/000003.log", Framed("new"));
   ASSERT_TRUE(WriteCursor(&env, "/spool", {3, 0}).ok());
   auto spool = OpenOrDie(&env);
   EXPECT_THAT(LogFiles(env), ElementsAre("000003.log"));
@@ -181,7 +183,7 @@ TEST(SpoolCrashTest, FilesBelowTheCursorLeftByACrashAreDeletedOnOpen) {
 
 TEST(SpoolCrashTest, CursorIntoADeletedFileStartsAtTheNextFile) {
   MemEnv env;
-  env.PutFile("/spool/000004.log", Frame("four"));
+  env.PutFile("/spool/000004.log", Framed("four"));
   ASSERT_TRUE(WriteCursor(&env, "/spool", {2, 50}).ok());
   auto spool = OpenOrDie(&env);
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("four"));
@@ -191,7 +193,7 @@ TEST(SpoolCrashTest, CursorIntoADeletedFileStartsAtTheNextFile) {
 
 TEST(SpoolCrashTest, DamagedCursorRedeliversEverything) {
   MemEnv env;
-  env.PutFile("/spool/000001.log", Frame("one") + Frame("two"));
+  env.PutFile("/spool/000001.log", Framed("one") + Framed("two"));
   env.PutFile("/spool/CURSOR", "not a cursor at all, 24b");
   auto spool = OpenOrDie(&env);
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("one", "two"));
@@ -229,7 +231,7 @@ TEST(SpoolCrashTest, FailedWriteFailsTheAppendAndIsNeverRead) {
 
 TEST(SpoolCrashTest, RandomGarbageNeverCrashesRecovery) {
   std::mt19937 rng(1234);
-  const std::string valid = Frame("a") + Frame("bb") + Frame("ccc");
+  const std::string valid = Framed("a") + Framed("bb") + Framed("ccc");
   for (int iteration = 0; iteration < 300; ++iteration) {
     MemEnv env;
     std::string file = valid;

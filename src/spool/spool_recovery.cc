@@ -11,7 +11,15 @@ namespace opentrack::spool {
 
 absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(SpoolOptions options, Env* env) {
   if (options.directory.empty()) return absl::InvalidArgumentError("spool directory is empty");
+  // Positions keep frame offsets in the top bits (position.h).
+  if (options.max_file_bytes > kMaxFrameOffset / 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spool max_file_bytes ", options.max_file_bytes, " is too large"));
+  }
   std::unique_ptr<Spool> spool(new Spool(std::move(options), env));
+  if (spool->options_.compression == Compression::kZstd) {
+    spool->block_ = std::make_unique<BlockBuilder>(spool->options_.zstd_level);
+  }
   if (absl::Status s = spool->Recover(); !s.ok()) {
     return WithContext(s, absl::StrCat("opening spool ", spool->options_.directory));
   }
@@ -56,9 +64,13 @@ absl::Status Spool::Recover() {
     }
     auto contents = env_->ReadFileToString(PathOf(n));
     if (!contents.ok()) return contents.status();
-    const uint64_t from =
-        n == start.file_number ? std::min<uint64_t>(start.offset, contents->size()) : 0;
-    ScanResult scan = ScanLog(*contents, from);
+    // The cursor's file from the cursor (which may be inside a block), later files whole.
+    uint64_t from = 0, from_index = 0;
+    if (n == start.file_number) {
+      from = std::min<uint64_t>(FrameOffset(start), contents->size());
+      from_index = RecordIndex(start);
+    }
+    ScanResult scan = ScanLog(*contents, from, from_index);
     for (const ByteRange& r : scan.skipped) {
       spdlog::error(
           "spool: {} is damaged at offset {}: dropped {} bytes up to the next valid record",

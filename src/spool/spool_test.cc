@@ -13,40 +13,54 @@
 namespace opentrack::spool {
 namespace {
 
+using ::opentrack::spool::testing::CompressionName;
 using ::opentrack::spool::testing::LogFiles;
 using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
 using ::opentrack::spool::testing::ReadAll;
+using ::opentrack::spool::testing::RecordPerFrameOptions;
 using ::opentrack::spool::testing::TestOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-TEST(SpoolTest, AppendThenReadReturnsRecordsInOrderWithPositions) {
+// Behaviour that does not depend on the byte layout, with and without compression.
+class SpoolTest : public ::testing::TestWithParam<Compression> {
+ protected:
+  SpoolOptions Options(uint64_t max_file_bytes = 64 << 20) {
+    return TestOptions("/spool", max_file_bytes, GetParam());
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Compression, SpoolTest,
+                         ::testing::Values(Compression::kNone, Compression::kZstd),
+                         CompressionName);
+
+TEST(SpoolRecordPerFrameTest, AppendThenReadReturnsRecordsInOrderWithPositions) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, RecordPerFrameOptions());
   ASSERT_TRUE(spool->AppendAndWait({"a", "bb"}).ok());
   ASSERT_TRUE(spool->AppendAndWait({"ccc"}).ok());
   auto records = ReadAll(*spool);
   EXPECT_THAT(Payloads(records), ElementsAre("a", "bb", "ccc"));
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].position, (Position{1, 0}));
-  EXPECT_EQ(records[1].position, (Position{1, FramedSize(1)}));
-  EXPECT_EQ(records[2].position, (Position{1, FramedSize(1) + FramedSize(2)}));
+  EXPECT_EQ(records[1].position, MakePosition(1, FramedSize(1)));
+  EXPECT_EQ(records[2].position, MakePosition(1, FramedSize(1) + FramedSize(2)));
   EXPECT_THAT(LogFiles(env), ElementsAre("000001.log"));
 }
 
-TEST(SpoolTest, ReadOnEmptySpoolTimesOutWithNoRecords) {
+TEST_P(SpoolTest, ReadOnEmptySpoolTimesOutWithNoRecords) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   auto records = spool->Read(10, 1000, absl::ZeroDuration());
   ASSERT_TRUE(records.ok());
   EXPECT_TRUE(records->empty());
   EXPECT_TRUE(LogFiles(env).empty());  // the first file is created by the first append
 }
 
-TEST(SpoolTest, ReadWaitsForAnAppend) {
+TEST_P(SpoolTest, ReadWaitsForAnAppend) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   absl::StatusOr<std::vector<Record>> got;
   std::thread reader([&] { got = spool->Read(10, 1000, absl::InfiniteDuration()); });
   ASSERT_TRUE(spool->AppendAndWait({"late"}).ok());
@@ -55,9 +69,9 @@ TEST(SpoolTest, ReadWaitsForAnAppend) {
   EXPECT_THAT(Payloads(*got), ElementsAre("late"));
 }
 
-TEST(SpoolTest, ReadHonorsMaxRecordsAndMaxBytesButReturnsAtLeastOne) {
+TEST_P(SpoolTest, ReadHonorsMaxRecordsAndMaxBytesButReturnsAtLeastOne) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   ASSERT_TRUE(spool->AppendAndWait({"11111", "22222", "33333", "4444444444"}).ok());
   auto first = spool->Read(2, 1000, absl::ZeroDuration());
   EXPECT_THAT(Payloads(*first), ElementsAre("11111", "22222"));
@@ -67,9 +81,9 @@ TEST(SpoolTest, ReadHonorsMaxRecordsAndMaxBytesButReturnsAtLeastOne) {
   EXPECT_THAT(Payloads(*third), ElementsAre("4444444444"));
 }
 
-TEST(SpoolTest, RecordsSpanFileRolls) {
+TEST(SpoolRecordPerFrameTest, RecordsSpanFileRolls) {
   MemEnv env;
-  auto spool = OpenOrDie(&env, TestOptions("/spool", 100));
+  auto spool = OpenOrDie(&env, RecordPerFrameOptions("/spool", 100));
   std::vector<std::string> expected;
   for (int i = 0; i < 10; ++i) expected.push_back(absl::StrCat("record-", i, std::string(30, 'x')));
   ASSERT_TRUE(spool->AppendAndWait({expected.begin(), expected.begin() + 7}).ok());
@@ -83,12 +97,12 @@ TEST(SpoolTest, RecordsSpanFileRolls) {
   EXPECT_EQ(spool->Stats().files, 4u);
 }
 
-TEST(SpoolTest, ReopenContinuesNumberingInANewFile) {
+TEST_P(SpoolTest, ReopenContinuesNumberingInANewFile) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   ASSERT_TRUE(spool->AppendAndWait({"before"}).ok());
   spool.reset();
-  spool = OpenOrDie(&env);
+  spool = OpenOrDie(&env, Options());
   ASSERT_TRUE(spool->AppendAndWait({"after"}).ok());
   auto records = ReadAll(*spool);
   EXPECT_THAT(Payloads(records), ElementsAre("before", "after"));
@@ -96,38 +110,38 @@ TEST(SpoolTest, ReopenContinuesNumberingInANewFile) {
   EXPECT_THAT(LogFiles(env), ElementsAre("000001.log", "000002.log"));
 }
 
-TEST(SpoolTest, ReopenAfterEverythingIsTrimmedContinuesPastTheCursor) {
+TEST_P(SpoolTest, ReopenAfterEverythingIsTrimmedContinuesPastTheCursor) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   ASSERT_TRUE(spool->AppendAndWait({"a"}).ok());
   spool.reset();
-  spool = OpenOrDie(&env);  // file 1 is sealed now
+  spool = OpenOrDie(&env, Options());  // file 1 is sealed now
   auto records = ReadAll(*spool);
   ASSERT_TRUE(spool->Ack(records.back().position).ok());
   EXPECT_TRUE(LogFiles(env).empty());
   spool.reset();
-  spool = OpenOrDie(&env);
+  spool = OpenOrDie(&env, Options());
   ASSERT_TRUE(spool->AppendAndWait({"b"}).ok());
   EXPECT_THAT(LogFiles(env), ElementsAre("000002.log"));
 }
 
-TEST(SpoolTest, AckCursorPersistsAcrossReopen) {
+TEST(SpoolRecordPerFrameTest, AckCursorPersistsAcrossReopen) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, RecordPerFrameOptions());
   ASSERT_TRUE(spool->AppendAndWait({"one", "two", "three"}).ok());
   auto records = ReadAll(*spool);
   ASSERT_TRUE(spool->Ack(records[1].position).ok());
-  EXPECT_EQ(spool->Stats().ack, (Position{1, FramedSize(3) * 2}));
+  EXPECT_EQ(spool->Stats().ack, MakePosition(1, FramedSize(3) * 2));
   EXPECT_EQ(spool->Stats().unacked_records, 1u);
   spool.reset();
-  spool = OpenOrDie(&env);
+  spool = OpenOrDie(&env, RecordPerFrameOptions());
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("three"));
   EXPECT_EQ(spool->Stats().unacked_records, 1u);
 }
 
-TEST(SpoolTest, AckOnlyMovesForward) {
+TEST_P(SpoolTest, AckOnlyMovesForward) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   ASSERT_TRUE(spool->AppendAndWait({"one", "two", "three"}).ok());
   auto records = ReadAll(*spool);
   ASSERT_TRUE(spool->Ack(records[2].position).ok());
@@ -135,22 +149,22 @@ TEST(SpoolTest, AckOnlyMovesForward) {
   ASSERT_TRUE(spool->Ack(records[0].position).ok());
   EXPECT_EQ(spool->Stats().ack, acked);
   spool.reset();
-  spool = OpenOrDie(&env);
+  spool = OpenOrDie(&env, Options());
   EXPECT_TRUE(ReadAll(*spool).empty());
 }
 
-TEST(SpoolTest, AckCoversOnlyRecordsAlreadyRead) {
+TEST_P(SpoolTest, AckCoversOnlyRecordsAlreadyRead) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   ASSERT_TRUE(spool->AppendAndWait({"one", "two"}).ok());
   ASSERT_TRUE(spool->Ack(Position{99, 0}).ok());
   EXPECT_EQ(spool->Stats().ack, (Position{0, 0}));
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre("one", "two"));
 }
 
-TEST(SpoolTest, RewindRedeliversUnacknowledgedRecords) {
+TEST_P(SpoolTest, RewindRedeliversUnacknowledgedRecords) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   ASSERT_TRUE(spool->AppendAndWait({"one", "two", "three"}).ok());
   auto records = ReadAll(*spool);
   ASSERT_TRUE(spool->Ack(records[0].position).ok());
@@ -163,9 +177,9 @@ TEST(SpoolTest, RewindRedeliversUnacknowledgedRecords) {
   EXPECT_EQ(spool->Stats().unacked_records, 0u);
 }
 
-TEST(SpoolTest, TrimmingDeletesOnlyFullyAcknowledgedFiles) {
+TEST(SpoolRecordPerFrameTest, TrimmingDeletesOnlyFullyAcknowledgedFiles) {
   MemEnv env;
-  auto spool = OpenOrDie(&env, TestOptions("/spool", 100));
+  auto spool = OpenOrDie(&env, RecordPerFrameOptions("/spool", 100));
   std::vector<std::string> data;
   for (int i = 0; i < 8; ++i) data.push_back(std::string(39, static_cast<char>('a' + i)));
   ASSERT_TRUE(spool->AppendAndWait(data).ok());  // files 1, 2: 3 records each; file 3: 2
@@ -179,9 +193,9 @@ TEST(SpoolTest, TrimmingDeletesOnlyFullyAcknowledgedFiles) {
   EXPECT_EQ(spool->Stats().unacked_bytes, 0u);
 }
 
-TEST(SpoolTest, ResourceExhaustedAtTheByteLimitAndRecoveryAfterAck) {
+TEST(SpoolRecordPerFrameTest, ResourceExhaustedAtTheByteLimitAndRecoveryAfterAck) {
   MemEnv env;
-  SpoolOptions options = TestOptions();
+  SpoolOptions options = RecordPerFrameOptions();
   options.max_total_bytes = 3 * FramedSize(100);
   auto spool = OpenOrDie(&env, options);
   const std::string record(100, 'r');
@@ -198,17 +212,17 @@ TEST(SpoolTest, ResourceExhaustedAtTheByteLimitAndRecoveryAfterAck) {
   EXPECT_TRUE(spool->AppendAndWait({record, record}).ok());
 }
 
-TEST(SpoolTest, OversizedRecordIsInvalidArgument) {
+TEST_P(SpoolTest, OversizedRecordIsInvalidArgument) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   absl::Status s = spool->AppendAndWait({"ok", std::string(kMaxPayloadSize + 1, 'x')});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(ReadAll(*spool).empty());
 }
 
-TEST(SpoolTest, GroupCommitSharesOneFsyncAmongWaitingAppends) {
+TEST_P(SpoolTest, GroupCommitSharesOneFsyncAmongWaitingAppends) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   absl::Notification entered, release;
   std::atomic<bool> first{true};
   env.SetSyncHook([&] {
@@ -229,9 +243,9 @@ TEST(SpoolTest, GroupCommitSharesOneFsyncAmongWaitingAppends) {
   EXPECT_EQ(spool->Stats().appends, 11u);
 }
 
-TEST(SpoolTest, ConcurrentAppendersAllCompleteAndAreReadOnceInPerAppenderOrder) {
+TEST_P(SpoolTest, ConcurrentAppendersAllCompleteAndAreReadOnceInPerAppenderOrder) {
   MemEnv env;
-  auto spool = OpenOrDie(&env, TestOptions("/spool", 4096));
+  auto spool = OpenOrDie(&env, Options(4096));
   constexpr int kThreads = 8, kPerThread = 200;
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
@@ -257,9 +271,9 @@ TEST(SpoolTest, ConcurrentAppendersAllCompleteAndAreReadOnceInPerAppenderOrder) 
   EXPECT_EQ(spool->Stats().unacked_records, static_cast<uint64_t>(kThreads * kPerThread));
 }
 
-TEST(SpoolTest, CloseDrainsPendingAppends) {
+TEST_P(SpoolTest, CloseDrainsPendingAppends) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   std::atomic<int> ok{0};
   for (int i = 0; i < 100; ++i) {
     spool->Append({absl::StrCat(i)}, [&](absl::Status s) { ok += s.ok(); });
@@ -267,35 +281,35 @@ TEST(SpoolTest, CloseDrainsPendingAppends) {
   spool->Close();
   EXPECT_EQ(ok.load(), 100);
   spool.reset();
-  spool = OpenOrDie(&env);
+  spool = OpenOrDie(&env, Options());
   EXPECT_EQ(ReadAll(*spool).size(), 100u);
 }
 
-TEST(SpoolTest, AppendAfterCloseFailsWithFailedPrecondition) {
+TEST_P(SpoolTest, AppendAfterCloseFailsWithFailedPrecondition) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, Options());
   spool->Close();
   absl::Status s = spool->AppendAndWait({"late"});
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(s.message()), HasSubstr("spool is closed"));
 }
 
-TEST(SpoolTest, StatsTrackWritesAndAcks) {
+TEST(SpoolRecordPerFrameTest, StatsTrackWritesAndAcks) {
   MemEnv env;
-  auto spool = OpenOrDie(&env);
+  auto spool = OpenOrDie(&env, RecordPerFrameOptions());
   ASSERT_TRUE(spool->AppendAndWait({"abc", "de"}).ok());
   SpoolStats stats = spool->Stats();
   EXPECT_EQ(stats.bytes_on_disk, FramedSize(3) + FramedSize(2));
   EXPECT_EQ(stats.unacked_bytes, stats.bytes_on_disk);
   EXPECT_EQ(stats.unacked_records, 2u);
   EXPECT_EQ(stats.files, 1u);
-  EXPECT_EQ(stats.write, (Position{1, FramedSize(3) + FramedSize(2)}));
+  EXPECT_EQ(stats.write, MakePosition(1, FramedSize(3) + FramedSize(2)));
   EXPECT_EQ(stats.appends, 1u);
   EXPECT_EQ(stats.fsyncs, 1u);
   EXPECT_EQ(env.file_syncs(), 1u);
 }
 
-TEST(SpoolTest, EmptyDirectoryIsInvalidArgument) {
+TEST(SpoolOpenTest, EmptyDirectoryIsInvalidArgument) {
   MemEnv env;
   auto spool = Spool::Open(SpoolOptions{}, &env);
   EXPECT_EQ(spool.status().code(), absl::StatusCode::kInvalidArgument);

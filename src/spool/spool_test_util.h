@@ -14,11 +14,23 @@
 
 namespace opentrack::spool::testing {
 
-inline SpoolOptions TestOptions(std::string dir = "/spool", uint64_t max_file_bytes = 64 << 20) {
+inline SpoolOptions TestOptions(std::string dir = "/spool", uint64_t max_file_bytes = 64 << 20,
+                                Compression compression = Compression::kZstd) {
   SpoolOptions options;
   options.directory = std::move(dir);
   options.max_file_bytes = max_file_bytes;
+  options.compression = compression;
   return options;
+}
+
+// The format before blocks: one frame per record, so byte layouts are easy to predict.
+inline SpoolOptions RecordPerFrameOptions(std::string dir = "/spool",
+                                          uint64_t max_file_bytes = 64 << 20) {
+  return TestOptions(std::move(dir), max_file_bytes, Compression::kNone);
+}
+
+inline std::string CompressionName(const ::testing::TestParamInfo<Compression>& info) {
+  return info.param == Compression::kZstd ? "Zstd" : "None";
 }
 
 // Every record readable now (no waiting).

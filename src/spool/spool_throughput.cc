@@ -1,18 +1,37 @@
 // Measures group-commit throughput of the spool on a real disk: N appender
-// threads each append one record at a time and wait for it to be durable.
+// threads each append one record (or --batch records) at a time and wait for
+// it to be durable. Random-looking bytes do not compress, so for compression
+// use --payload_file with real events (one per line, cycled).
 //
 //   spool_throughput --dir /var/tmp/spool-bench --threads 64 --seconds 10 --record_bytes 2048
+//   spool_throughput --payload_file events-sample.ndjson --compression zstd --level 1
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "spool/spool.h"
+
+namespace {
+
+// Spool records look like "<source>\n<event JSON>" (docs/architecture.md).
+std::vector<std::string> LoadPayloads(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back("default\n" + line);
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"spool append throughput"};
@@ -22,19 +41,47 @@ int main(int argc, char** argv) {
   size_t record_bytes = 2048;
   bool sync = true;
   int batch = 1;
+  std::string payload_file;
+  opentrack::spool::Compression compression = opentrack::spool::Compression::kZstd;
+  int level = opentrack::spool::kDefaultZstdLevel;
+  uint64_t block_bytes = opentrack::spool::SpoolOptions{}.block_target_bytes;
   app.add_option("--dir", dir, "spool directory (deleted before and after)");
   app.add_option("--threads", threads, "concurrent appenders");
   app.add_option("--seconds", seconds, "run time");
-  app.add_option("--record_bytes", record_bytes, "payload size");
+  app.add_option("--record_bytes", record_bytes, "payload size of the filler records");
+  app.add_option("--payload_file", payload_file,
+                 "append these lines (cycled, as \"default\\n<line>\") instead of filler");
   app.add_option("--batch", batch, "records per Append (a Segment batch request)");
   app.add_option("--sync", sync, "fsync before acknowledging (default true)");
+  app.add_option("--compression", compression, "zstd or none")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, opentrack::spool::Compression>{
+              {"zstd", opentrack::spool::Compression::kZstd},
+              {"none", opentrack::spool::Compression::kNone}},
+          CLI::ignore_case));
+  app.add_option("--level", level, "zstd level (negative: faster)");
+  app.add_option("--block_bytes", block_bytes, "target content of a block");
   CLI11_PARSE(app, argc, argv);
+
+  std::vector<std::string> payloads;
+  if (!payload_file.empty()) {
+    payloads = LoadPayloads(payload_file);
+    if (payloads.empty()) {
+      std::fprintf(stderr, "no lines in %s\n", payload_file.c_str());
+      return 1;
+    }
+  } else {
+    payloads.push_back(std::string(record_bytes, 'x'));
+  }
 
   std::filesystem::remove_all(dir);
   opentrack::spool::SpoolOptions options;
   options.directory = dir;
   options.sync = sync;
   options.max_total_bytes = ~0ull;
+  options.compression = compression;
+  options.zstd_level = level;
+  options.block_target_bytes = block_bytes;
   auto spool = opentrack::spool::Spool::Open(options);
   if (!spool.ok()) {
     std::fprintf(stderr, "open: %s\n", spool.status().ToString().c_str());
@@ -43,13 +90,19 @@ int main(int argc, char** argv) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
   std::vector<std::vector<double>> latencies(threads);
+  std::vector<uint64_t> input_bytes(threads, 0);
   std::atomic<bool> failed{false};
-  const std::vector<std::string> records(batch, std::string(record_bytes, 'x'));
   const auto start = Clock::now();
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
+      size_t next = static_cast<size_t>(t) * 7919;  // threads start at different lines
+      std::vector<std::string> records(batch);
       while (Clock::now() < deadline && !failed) {
+        for (std::string& r : records) {
+          r = payloads[next++ % payloads.size()];
+          input_bytes[t] += r.size();
+        }
         auto begin = Clock::now();
         if (!(*spool)->AppendAndWait(records).ok()) failed = true;
         latencies[t].push_back(
@@ -72,11 +125,17 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) {
     return all.empty() ? 0 : all[static_cast<size_t>(p * (all.size() - 1))];
   };
+  double input = 0;
+  for (uint64_t b : input_bytes) input += static_cast<double>(b);
   const double n = static_cast<double>(all.size()) * batch;
-  std::printf("threads=%d batch=%d record_bytes=%zu sync=%d seconds=%.1f\n", threads, batch,
-              record_bytes, sync, elapsed);
-  std::printf("records/s=%.0f MB/s=%.1f fsyncs/s=%.0f records/fsync=%.1f\n", n / elapsed,
-              n * record_bytes / elapsed / 1e6, stats.fsyncs / elapsed,
+  const double disk = static_cast<double>(stats.bytes_on_disk);
+  std::printf("threads=%d batch=%d payloads=%s sync=%d compression=%s level=%d seconds=%.1f\n",
+              threads, batch, payload_file.empty() ? "filler" : payload_file.c_str(), sync,
+              compression == opentrack::spool::Compression::kZstd ? "zstd" : "none", level,
+              elapsed);
+  std::printf("records/s=%.0f input MB/s=%.1f disk MB/s=%.1f disk bytes/record=%.0f\n", n / elapsed,
+              input / elapsed / 1e6, disk / elapsed / 1e6, n ? disk / n : 0.0);
+  std::printf("fsyncs/s=%.0f records/fsync=%.1f\n", stats.fsyncs / elapsed,
               stats.fsyncs ? n / stats.fsyncs : 0.0);
   std::printf("append latency us: p50=%.0f p99=%.0f max=%.0f\n", pct(0.5), pct(0.99),
               all.empty() ? 0 : all.back());

@@ -84,15 +84,13 @@ absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
   absl::Status s;
   for (Request* r : requests) {
     for (const std::string& record : r->records) {
-      if (writer_file_ == nullptr || writer_size_ + buffer.size() >= options_.max_file_bytes) {
-        s = Roll(&buffer, &sealed);
-        if (!s.ok()) break;
-      }
-      AppendRecord(record, &buffer);
+      s = FrameRecord(record, &buffer, &sealed);
+      if (!s.ok()) break;
       ++records;
     }
     if (!s.ok()) break;
   }
+  FinishBlock(&buffer);
   if (s.ok()) s = Flush(&buffer);
   absl::MutexLock lock(&mu_);
   if (!s.ok()) {
@@ -117,6 +115,32 @@ absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
   if (options_.sync && writer_file_ != nullptr) fsyncs_ += sealed.size() + 1;
   readable_cv_.SignalAll();
   return absl::OkStatus();
+}
+
+absl::Status Spool::FrameRecord(const std::string& record, std::string* buffer,
+                                std::vector<std::pair<uint64_t, uint64_t>>* sealed) {
+  // Without compression, or too big for a block: a frame of its own, after the pending block.
+  const bool in_block = block_ != nullptr && BlockBuilder::FitsInABlock(record.size());
+  if (!in_block || !block_->HasRoomFor(record.size(), options_.block_target_bytes)) {
+    FinishBlock(buffer);
+  }
+  // Roll only between frames, so a block never spans two files.
+  if (!in_block || block_->empty()) {
+    if (writer_file_ == nullptr || writer_size_ + buffer->size() >= options_.max_file_bytes) {
+      if (absl::Status s = Roll(buffer, sealed); !s.ok()) return s;
+    }
+  }
+  if (in_block) {
+    block_->Add(record);
+  } else {
+    AppendRecord(record, buffer);
+  }
+  return absl::OkStatus();
+}
+
+void Spool::FinishBlock(std::string* buffer) {
+  if (block_ == nullptr || block_->empty()) return;
+  AppendFrame(kBlock, block_->Finish(), buffer);
 }
 
 absl::Status Spool::Flush(std::string* buffer) {

@@ -38,6 +38,7 @@ TEST(CommandsTest, ViewsApplyAndQueryOverIngestedSampleEvents) {
   ASSERT_TRUE(cluster.StartEmulator().ok());
   ASSERT_TRUE(cluster.StartCollector().ok());
   const std::vector<std::string> events = SampleEvents();
+  ASSERT_EQ(events.size(), 1000u) << "the shared sample at " << OPENTRACK_SAMPLE_EVENTS;
   for (size_t i = 0; i < events.size(); i += 100) {
     auto resp = cluster.Post("/v1/batch", BatchBody(events, i, i + 100));
     ASSERT_TRUE(resp.ok());
@@ -93,7 +94,7 @@ TEST(CommandsTest, TransformPrintsRowsForTheSampleEvents) {
                                "--received-at", "2024-06-01T00:00:01Z", "--schemas"},
                               {}, out);
   ASSERT_TRUE(p.ok());
-  ASSERT_EQ(p->Wait(absl::Seconds(60)), 0);
+  ASSERT_EQ(p->Wait(absl::Seconds(60)), 0) << ReadFileOrEmpty(out);
   const std::string text = ReadFileOrEmpty(out);
   size_t rows = 0;
   for (size_t pos = 0; (pos = text.find("{\"table\":", pos)) != std::string::npos; ++pos) ++rows;
@@ -141,6 +142,7 @@ TEST(CommandsTest, LoadJobModeLoadsEveryTable) {
                       {{"OPENTRACK_LOAD_MODE", "load_jobs"}, {"OPENTRACK_BATCH_MAX_AGE_MS", "500"}})
                   .ok());
   const std::vector<std::string> events = SampleEvents();
+  ASSERT_EQ(events.size(), 1000u) << "the shared sample at " << OPENTRACK_SAMPLE_EVENTS;
   for (size_t i = 0; i < events.size(); i += 250) {
     ASSERT_EQ(cluster.Post("/v1/batch", BatchBody(events, i, i + 250))->status, 200);
   }

@@ -33,7 +33,7 @@ class ServeTest : public ::testing::Test {
 
 TEST_F(ServeTest, SampleEventsReachSegmentTablesWithTheirColumns) {
   const std::vector<std::string> events = SampleEvents();
-  ASSERT_EQ(events.size(), 1000u);
+  ASSERT_EQ(events.size(), 1000u) << "the shared sample at " << OPENTRACK_SAMPLE_EVENTS;
   std::map<std::string, int64_t> by_type;
   int64_t product_added = 0, identified_users = 0;
   simdjson::dom::parser parser;

@@ -237,10 +237,13 @@ TEST(HttpServerTest, AsyncResponderAnsweredFromAnotherThread) {
   second.Send("GET", "/second");
   auto a = queue.Pop();
   auto b = queue.Pop();
-  // Answer in the opposite order, from a thread the server does not own.
+  // Answer in the opposite order of arrival, from a thread the server does not
+  // own. Two io threads may take the requests in either order, so the status
+  // follows the path, not the arrival.
+  const auto status = [](const Request& r) { return r.path == "/first" ? 202 : 200; };
   std::thread answerer([&] {
-    b.second(Response::Text(200, b.first.path));
-    a.second(Response::Text(202, a.first.path));
+    b.second(Response::Text(status(b.first), b.first.path));
+    a.second(Response::Text(status(a.first), a.first.path));
   });
   auto first_response = first.Read();
   auto second_response = second.Read();

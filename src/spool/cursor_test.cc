@@ -3,9 +3,12 @@
 #include "gtest/gtest.h"
 #include "spool/crc32c.h"
 #include "spool/mem_env.h"
+#include "spool/spool_test_util.h"
 
 namespace opentrack::spool {
 namespace {
+
+using ::opentrack::spool::testing::ByteOffsetCursor;
 
 TEST(CursorTest, EncodeDecodeRoundTrip) {
   Position p{42, 123456789012ull};
@@ -13,18 +16,6 @@ TEST(CursorTest, EncodeDecodeRoundTrip) {
   EXPECT_EQ(bytes.size(), kCursorSize);
   EXPECT_EQ(bytes.substr(0, 4), "OTC2");
   EXPECT_EQ(DecodeCursor(bytes), p);
-}
-
-// Versions before block frames wrote "OTC1" with a byte offset, the address of
-// the first record of the frame there.
-std::string ByteOffsetCursor(uint64_t file_number, uint64_t byte_offset) {
-  std::string out = "OTC1";
-  for (uint64_t v : {file_number, byte_offset}) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-  const uint32_t crc = crc32c::Mask(crc32c::Value(out));
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
-  return out;
 }
 
 TEST(CursorTest, ByteOffsetCursorOfThePreviousVersionIsRead) {

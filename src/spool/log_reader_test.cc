@@ -37,6 +37,18 @@ std::vector<std::string> JsonLike(int n, int from = 0) {
   return out;
 }
 
+// `good` (holding `records` records) then every proper prefix of the frame
+// `last`: the torn prefix is tail, never a skipped region or a record.
+void ExpectEveryTornTailDropped(const std::string& good, size_t records, const std::string& last) {
+  for (size_t n = 1; n < last.size(); ++n) {
+    ScanResult scan = ScanLog(good + last.substr(0, n), 0);
+    EXPECT_EQ(scan.records, records) << n;
+    EXPECT_EQ(scan.valid_end, good.size()) << n;
+    EXPECT_EQ(scan.tail_bytes, n) << n;
+    EXPECT_TRUE(scan.skipped.empty()) << n;
+  }
+}
+
 TEST(LogReaderTest, DecodeFrameOfAFullRecordIsThatRecord) {
   std::string framed = Framed("one");
   Frame frame;
@@ -76,15 +88,7 @@ TEST(LogReaderTest, ScanFromOffsetCountsOnlyLaterRecords) {
 }
 
 TEST(LogReaderTest, ScanTornTailOfEveryLength) {
-  std::string good = Framed("one") + Framed("two");
-  std::string last = Framed("the torn one");
-  for (size_t n = 1; n < last.size(); ++n) {
-    ScanResult scan = ScanLog(good + last.substr(0, n), 0);
-    EXPECT_EQ(scan.records, 2u) << n;
-    EXPECT_EQ(scan.valid_end, good.size()) << n;
-    EXPECT_EQ(scan.tail_bytes, n) << n;
-    EXPECT_TRUE(scan.skipped.empty()) << n;
-  }
+  ExpectEveryTornTailDropped(Framed("one") + Framed("two"), 2, Framed("the torn one"));
 }
 
 TEST(LogReaderTest, ScanZeroFilledTail) {
@@ -131,15 +135,7 @@ TEST(LogReaderTest, ScanFromInsideABlockDoesNotCountItsAcknowledgedRecords) {
 }
 
 TEST(LogReaderTest, ScanTornBlockOfEveryLength) {
-  std::string good = BlockFrame(JsonLike(8));
-  std::string last = BlockFrame(JsonLike(8, 8));
-  for (size_t n = 1; n < last.size(); ++n) {
-    ScanResult scan = ScanLog(good + last.substr(0, n), 0);
-    EXPECT_EQ(scan.records, 8u) << n;
-    EXPECT_EQ(scan.valid_end, good.size()) << n;
-    EXPECT_EQ(scan.tail_bytes, n) << n;
-    EXPECT_TRUE(scan.skipped.empty()) << n;
-  }
+  ExpectEveryTornTailDropped(BlockFrame(JsonLike(8)), 8, BlockFrame(JsonLike(8, 8)));
 }
 
 TEST(LogReaderTest, ScanTreatsABlockThatDoesNotDecodeLikeACrcFailure) {

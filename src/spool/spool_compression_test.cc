@@ -19,6 +19,7 @@
 namespace opentrack::spool {
 namespace {
 
+using ::opentrack::spool::testing::ByteOffsetCursor;
 using ::opentrack::spool::testing::LogFiles;
 using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
@@ -50,17 +51,6 @@ std::string BlockFrame(const std::vector<std::string>& records) {
   for (const std::string& r : records) builder.Add(r);
   std::string out;
   AppendFrame(kBlock, builder.Finish(), &out);
-  return out;
-}
-
-// A cursor as versions before block frames wrote it: "OTC1", file, byte offset, CRC.
-std::string ByteOffsetCursor(uint64_t file_number, uint64_t byte_offset) {
-  std::string out = "OTC1";
-  for (uint64_t v : {file_number, byte_offset}) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-  const uint32_t crc = crc32c::Mask(crc32c::Value(out));
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
   return out;
 }
 

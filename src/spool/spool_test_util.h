@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "spool/crc32c.h"
 #include "spool/env.h"
 #include "spool/spool.h"
 
@@ -67,6 +68,18 @@ inline std::unique_ptr<Spool> OpenOrDie(Env* env, SpoolOptions options = TestOpt
   auto spool = Spool::Open(std::move(options), env);
   EXPECT_TRUE(spool.ok()) << spool.status();
   return spool.ok() ? std::move(*spool) : nullptr;
+}
+
+// A cursor as versions before block frames wrote it: "OTC1", file number and
+// byte offset (the address of the first record of the frame there), CRC.
+inline std::string ByteOffsetCursor(uint64_t file_number, uint64_t byte_offset) {
+  std::string out = "OTC1";
+  for (uint64_t v : {file_number, byte_offset}) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  const uint32_t crc = crc32c::Mask(crc32c::Value(out));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return out;
 }
 
 }  // namespace opentrack::spool::testing

@@ -31,8 +31,11 @@ class Schemas {
       indexes_.erase(row.table);
     }
   }
-  void Set(const std::string& table, TableSchema schema) {
-    schemas_[table] = std::move(schema);
+  // Gives `column` of `table` another type, as if another writer made it so.
+  void Retype(const std::string& table, const std::string& column, ColumnType type) {
+    for (Column& c : schemas_[table]) {
+      if (c.name == column) c.type = type;
+    }
     indexes_.erase(table);
   }
   const SchemaIndex* Find(std::string_view table) {
@@ -165,13 +168,10 @@ TEST(MapEncodedTest, AcceptsValuesTheirColumnsTakeAsTheyAre) {
   EventMapper mapper;
   Schemas schemas;
   schemas.Learn(MapOrDie(mapper, json));
-  TableSchema e = schemas.Of("e");
-  for (Column& c : e) {
-    if (c.name == "a") c.type = ColumnType::kFloat;
-    if (c.name == "b") c.type = ColumnType::kInteger;
-    if (c.name == "c" || c.name == "d") c.type = ColumnType::kString;
-  }
-  schemas.Set("e", e);
+  schemas.Retype("e", "a", ColumnType::kFloat);
+  schemas.Retype("e", "b", ColumnType::kInteger);
+  schemas.Retype("e", "c", ColumnType::kString);
+  schemas.Retype("e", "d", ColumnType::kString);
   EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
   bool ok = false;
   const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, json, &ok);
@@ -224,13 +224,8 @@ TEST(MapEncodedTest, ContextIsWrittenAgainWhenTheTablesTypeItDifferently) {
   EventMapper mapper;
   Schemas schemas;
   schemas.Learn(MapOrDie(mapper, json));
-  for (const std::string table : {"tracks", "e"}) {
-    TableSchema schema = schemas.Of(table);
-    for (Column& c : schema) {
-      if (c.name == "context_x") c.type = table == "e" ? ColumnType::kInteger : ColumnType::kFloat;
-    }
-    schemas.Set(table, schema);
-  }
+  schemas.Retype("tracks", "context_x", ColumnType::kFloat);
+  schemas.Retype("e", "context_x", ColumnType::kInteger);
   EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
   bool ok = false;
   const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, json, &ok);
@@ -246,11 +241,7 @@ TEST(MapEncodedTest, SharedColumnsAreWrittenAgainWhenTheTablesTypeThemDifferentl
   EventMapper mapper;
   Schemas schemas;
   schemas.Learn(MapOrDie(mapper, json));
-  TableSchema schema = schemas.Of("e");
-  for (Column& c : schema) {
-    if (c.name == "sent_at") c.type = ColumnType::kString;
-  }
-  schemas.Set("e", schema);
+  schemas.Retype("e", "sent_at", ColumnType::kString);
   EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
   bool ok = false;
   const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, json, &ok);

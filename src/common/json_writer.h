@@ -140,6 +140,50 @@ class JsonWriter {
     pos_ = p - out_->data();
   }
 
+  // String() for text followed by at least 15 readable bytes, as simdjson's
+  // DOM strings are (its string buffer is padded): whole 16-byte blocks, no
+  // tail assembled from pieces (whose length-dependent branches mispredict).
+  void PaddedString(std::string_view s) {
+    char* p = Need(2 * s.size() + 2 + kSpecialBlock);
+    *p++ = '"';
+    const char* in = s.data();
+    const char* const end = in + s.size();
+    while (in != end) {
+      const size_t left = static_cast<size_t>(end - in);
+      std::memcpy(p, in, kSpecialBlock);
+      uint32_t special = SpecialJsonMask16(in);
+      if (left < kSpecialBlock) special = (special & ((1u << left) - 1)) | (1u << left);
+      if (special == 0) {
+        p += kSpecialBlock, in += kSpecialBlock;
+        continue;
+      }
+      const auto plain = static_cast<size_t>(__builtin_ctz(special));
+      p += plain, in += plain;
+      if (in == end) break;
+      const char c = *in++;
+      if (c == '"' || c == '\\') {
+        *p++ = '\\', *p++ = c;
+      } else {  // control or non-ASCII: the careful writer, for the whole string
+        out_->resize(pos_);
+        AppendJsonString(out_, s);
+        pos_ = out_->size();
+        return;
+      }
+    }
+    *p++ = '"';
+    pos_ = p - out_->data();
+  }
+
+  // Whether `s`, followed by at least 15 readable bytes, needs no escaping.
+  static bool PaddedPlain(std::string_view s) {
+    const char* in = s.data();
+    size_t left = s.size();
+    for (; left >= kSpecialBlock; left -= kSpecialBlock, in += kSpecialBlock) {
+      if (SpecialJsonMask16(in) != 0) return false;
+    }
+    return (SpecialJsonMask16(in) & ((1u << left) - 1)) == 0;
+  }
+
   void Int(int64_t v) {
     char* p = Need(24);
     pos_ = std::to_chars(p, p + 24, v).ptr - out_->data();

@@ -64,6 +64,31 @@ TEST(JsonWriterTest, EveryLengthAndSpecialPosition) {
   }
 }
 
+// PaddedString and PaddedPlain read whole blocks past the end: bytes there,
+// here all of them special, must not change what is written.
+TEST(JsonWriterTest, PaddedStringIgnoresTheBytesAfterTheEnd) {
+  const std::string junk = "\"\\\n\xC3\"\\\n\xC3\"\\\n\xC3\"\\\n\xC3";
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t at = 0; at <= n; ++at) {
+      for (const char special : {'"', '\\', '\n', '\x7f', '\xC3'}) {
+        std::string s(n, 'y');
+        if (at < n) s[at] = special;
+        const std::string padded = s + junk;
+        const std::string_view text(padded.data(), n);
+        std::string want = "p";
+        AppendJsonString(&want, s);
+        std::string got = "p";
+        {
+          JsonWriter w(&got);
+          w.PaddedString(text);
+        }
+        EXPECT_EQ(got, want) << n << " " << at;
+        EXPECT_EQ(JsonWriter::PaddedPlain(text), want.size() == n + 3) << n << " " << at;
+      }
+    }
+  }
+}
+
 std::string ToChars(double v) {
   char buf[64];
   return std::string(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);

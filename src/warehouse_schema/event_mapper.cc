@@ -367,7 +367,7 @@ class EncodingOut {
       if (entry != nullptr && entry->type == ColumnType::kString) {
         if (recording_ != nullptr) Record(name, hash, entry->type);
         WriteKey(*entry);
-        w_.String(text);
+        w_.PaddedString(text);  // a DOM string
         return;
       }
     }
@@ -806,14 +806,14 @@ void EventMapper::AddContext(Out& out) {
 template <typename Out>
 void EventMapper::Flatten(const object& obj, uint16_t table_bit, uint32_t& node, Out& out) {
   if (node == kNoNode) node = NewNode();
+  // A child adds nodes (a deque: no reference moves), never fields here.
+  std::vector<FieldGuess>& fields = nodes_[node].fields;
   size_t i = 0;
   // The iterator's key() and value(), not key_value_pair copies: copying the
   // pair through the stack stalled store-to-load forwarding on every field.
   for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
     const std::string_view key = it.key();
     keys_.push_back(key);
-    // A child adds nodes (a deque: no reference moves), never fields here.
-    std::vector<FieldGuess>& fields = nodes_[node].fields;
     if (i == fields.size()) fields.emplace_back();
     FieldGuess& guess = fields[i++];
     if (guess.key.size() != key.size() ||
@@ -825,7 +825,7 @@ void EventMapper::Flatten(const object& obj, uint16_t table_bit, uint32_t& node,
       const object child = v.get_object().value_unsafe();
       uint32_t child_node = guess.child;
       Flatten(child, table_bit, child_node, out);
-      nodes_[node].fields[i - 1].child = child_node;
+      fields[i - 1].child = child_node;
     } else if (!v.is_null()) {
       if (guess.column == nullptr) guess.column = &LookupColumn();
       AddValue(v, *guess.column, table_bit, guess.entries, out);

@@ -8,29 +8,13 @@
 namespace opentrack::warehouse_schema {
 namespace {
 
-bool IsPlain(std::string_view s) {
-  size_t i = 0;
-  for (; i + kSpecialBlock <= s.size(); i += kSpecialBlock) {
-    if (SpecialJsonMask16(s.data() + i) != 0) return false;
-  }
-  if (i + 8 <= s.size()) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    if (!PlainJsonWord(word)) return false;
-    i += 8;
-  }
-  for (; i < s.size(); ++i) {
-    if (!PlainJsonByte(s[i])) return false;
-  }
-  return true;
-}
-
 // A string inside the compact text: its quotes become \" in the outer string.
+// `s` is a DOM string or key: padded, see JsonWriter::PaddedString.
 bool WriteQuotedPlain(std::string_view s, JsonWriter& w) {
-  if (!IsPlain(s)) return false;
-  w.Raw("\\\"");
-  w.Raw(s);
-  w.Raw("\\\"");
+  if (!JsonWriter::PaddedPlain(s)) return false;
+  w.Char('\\'), w.Char('"');
+  w.RawPadded(s.data(), s.size());
+  w.Char('\\'), w.Char('"');
   return true;
 }
 

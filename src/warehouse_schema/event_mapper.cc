@@ -827,24 +827,30 @@ void EventMapper::Flatten(const object& obj, uint16_t table_bit, uint32_t& node,
       Flatten(child, table_bit, child_node, out);
       fields[i - 1].child = child_node;
     } else if (!v.is_null()) {
-      if (guess.column == nullptr) guess.column = &LookupColumn();
-      AddValue(v, *guess.column, table_bit, guess.entries, out);
+      if (guess.column == nullptr) {
+        const ColumnName& column = LookupColumn();
+        guess.column = &column;
+        guess.plain = {column.name, column.hash, column.id};
+        guess.prefixed = {column.prefixed, column.prefixed_hash, column.prefixed_id};
+        guess.reserved_mask = column.reserved_mask;
+      }
+      AddValue(v, guess, table_bit, guess.entries, out);
     }
     keys_.pop_back();
   }
 }
 
 template <typename Out>
-void EventMapper::AddValue(const element& v, const ColumnName& column, uint16_t table_bit,
+void EventMapper::AddValue(const element& v, const FieldGuess& guess, uint16_t table_bit,
                            EntryCache* entries, Out& out) {
-  const bool reserved = (column.reserved_mask & table_bit) != 0;
-  const uint32_t id = reserved ? column.prefixed_id : column.id;
+  const CellName& cell = (guess.reserved_mask & table_bit) != 0 ? guess.prefixed : guess.plain;
+  const uint32_t id = cell.id;
   if (!Claim(id)) return;  // an earlier path produced the same column: first value wins
   if constexpr (std::is_same_v<Out, RowOut>) {
     if (&out.row() == &context_) context_ids_.push_back(id);
   }
-  const std::string_view name = reserved ? column.prefixed : column.name;
-  const uint32_t hash = reserved ? column.prefixed_hash : column.hash;
+  const std::string_view name = cell.name;
+  const uint32_t hash = cell.hash;
   Cell value;
   std::string_view text;
   switch (v.type()) {

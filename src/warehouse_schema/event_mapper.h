@@ -85,9 +85,18 @@ class EventMapper {
   // repeat their shape, so a field is usually resolved by comparing its key
   // with the guess, without building and hashing its path.
   static constexpr uint32_t kNoNode = ~0u;
+  // A column name as a cell uses it. Copied out of ColumnName into each
+  // guess so a field's cell needs no load from the (scattered) name table.
+  struct CellName {
+    std::string_view name;
+    uint32_t hash = 0;
+    uint32_t id = 0;
+  };
   struct FieldGuess {
     std::string key;
     const ColumnName* column = nullptr;  // when it held a value
+    CellName plain, prefixed;            // of `column`
+    uint16_t reserved_mask = 0;          // of `column`
     uint32_t child = kNoNode;            // when it held an object: its node
     // The schema entries its column resolved to in the last two tables (a
     // payload node serves one table, or two for identifies and users).
@@ -139,7 +148,7 @@ class EventMapper {
   template <typename Out>
   void Flatten(const simdjson::dom::object& obj, uint16_t table_bit, uint32_t& node, Out& out);
   template <typename Out>
-  void AddValue(const simdjson::dom::element& value, const ColumnName& column, uint16_t table_bit,
+  void AddValue(const simdjson::dom::element& value, const FieldGuess& guess, uint16_t table_bit,
                 EntryCache* entries, Out& out);
 
   simdjson::dom::parser parser_;

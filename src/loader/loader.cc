@@ -149,10 +149,13 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     return it == known.end() ? nullptr : it->second.get();
   };
   encoded_scratch_.clear();
-  absl::StatusOr<bool> direct = mapper_.MapEncoded(event->json, now, schema_of, &encoded_scratch_);
+  // The event ends the record, whose buffer has kRecordReadSlack bytes to spare.
+  const size_t readable_after = record.data.capacity() - record.data.size();
+  absl::StatusOr<bool> direct =
+      mapper_.MapEncoded(event->json, now, schema_of, &encoded_scratch_, readable_after);
   scratch_.clear();
   absl::Status mapped = direct.status();
-  if (direct.ok() && !*direct) mapped = mapper_.Map(event->json, now, &scratch_);
+  if (direct.ok() && !*direct) mapped = mapper_.Map(event->json, now, &scratch_, readable_after);
   if (!mapped.ok()) {
     RejectBatch& rb = rejects_[absl::StrCat(dest->project_id, ":", dest->dataset_id)];
     rb.dataset = {dest->project_id, dest->dataset_id, ""};

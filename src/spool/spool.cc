@@ -181,7 +181,10 @@ absl::StatusOr<std::vector<Record>> Spool::Read(size_t max_records, size_t max_b
     const std::string_view payload = frame_records_[index];
     if (!out.empty() && bytes + payload.size() > max_bytes) break;
     bytes += payload.size();
-    out.push_back(Record{pos, std::string(payload)});
+    Record& record = out.emplace_back();
+    record.position = pos;
+    record.data.reserve(payload.size() + kRecordReadSlack);
+    record.data.assign(payload);
     ends.emplace_back(pos, next.offset);
     pos = next;
   }

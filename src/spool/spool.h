@@ -27,9 +27,13 @@
 
 namespace opentrack::spool {
 
+// Bytes past the end of each Record's data that may be read: a parser that
+// reads past the end of its input (simdjson reads 64) then needs no copy.
+inline constexpr size_t kRecordReadSlack = 64;
+
 struct Record {
   Position position;  // of this record
-  std::string data;
+  std::string data;   // its capacity holds kRecordReadSlack more bytes
 };
 
 // How appended records are written. Either way every format is read.

@@ -49,6 +49,19 @@ TEST(SpoolRecordPerFrameTest, AppendThenReadReturnsRecordsInOrderWithPositions) 
   EXPECT_THAT(LogFiles(env), ElementsAre("000001.log"));
 }
 
+// The loader parses events in place, reading past their end (Record's
+// kRecordReadSlack): every record read must have that room.
+TEST_P(SpoolTest, RecordsReadHaveSlackAfterTheirData) {
+  MemEnv env;
+  auto spool = OpenOrDie(&env, Options());
+  ASSERT_TRUE(spool->AppendAndWait({"b", "a", std::string(5000, 'x')}).ok());
+  auto records = ReadAll(*spool);
+  ASSERT_EQ(records.size(), 3u);
+  for (const Record& r : records) {
+    EXPECT_GE(r.data.capacity() - r.data.size(), kRecordReadSlack) << r.data.size();
+  }
+}
+
 TEST_P(SpoolTest, ReadOnEmptySpoolTimesOutWithNoRecords) {
   MemEnv env;
   auto spool = OpenOrDie(&env, Options());

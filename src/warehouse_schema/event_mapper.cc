@@ -178,14 +178,19 @@ std::optional<TableKind> KindOfType(std::string_view type) {
 
 }  // namespace
 
-absl::Status EventMapper::Parse(std::string_view json, Event* e) {
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end; keep a padded copy.
-  if (padded_.size() < json.size() + simdjson::SIMDJSON_PADDING) {
-    padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
+absl::Status EventMapper::Parse(std::string_view json, size_t readable_after_end, Event* e) {
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: without them,
+  // parse a padded copy.
+  const char* text = json.data();
+  if (readable_after_end < simdjson::SIMDJSON_PADDING) {
+    if (padded_.size() < json.size() + simdjson::SIMDJSON_PADDING) {
+      padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
+    }
+    std::memcpy(padded_.data(), json.data(), json.size());
+    text = padded_.data();
   }
-  std::memcpy(padded_.data(), json.data(), json.size());
   element doc;
-  if (const auto error = parser_.parse(padded_.data(), json.size(), false).get(doc)) {
+  if (const auto error = parser_.parse(text, json.size(), false).get(doc)) {
     return Invalid(absl::StrCat("not valid JSON: ", simdjson::error_message(error)));
   }
   object root;
@@ -576,10 +581,10 @@ class EventMapper::EncodingSink {
   bool fits_ = true;
 };
 
-absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, bool context_row,
-                                Event* e) {
+absl::Status EventMapper::Begin(std::string_view json, size_t readable_after_end,
+                                absl::Time loaded_at, bool context_row, Event* e) {
   ResetCachesIfFull();
-  if (absl::Status s = Parse(json, e); !s.ok()) return s;
+  if (absl::Status s = Parse(json, readable_after_end, e); !s.ok()) return s;
   e->loaded_micros = absl::ToUnixMicros(loaded_at);
   loaded_at_text_.clear();
   AppendTimestampMicrosText(e->loaded_micros, &loaded_at_text_);
@@ -603,9 +608,13 @@ absl::Status EventMapper::Begin(std::string_view json, absl::Time loaded_at, boo
   return absl::OkStatus();
 }
 
-absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::vector<Row>* rows) {
+absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::vector<Row>* rows,
+                              size_t readable_after_end) {
   Event e;
-  if (absl::Status s = Begin(json, loaded_at, /*context_row=*/true, &e); !s.ok()) return s;
+  if (absl::Status s = Begin(json, readable_after_end, loaded_at, /*context_row=*/true, &e);
+      !s.ok()) {
+    return s;
+  }
   RowSink sink(this, rows);
   Emit(e, sink);
   return absl::OkStatus();
@@ -613,9 +622,13 @@ absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::
 
 absl::StatusOr<bool> EventMapper::MapEncoded(std::string_view json, absl::Time loaded_at,
                                              SchemaLookup schema_of,
-                                             std::vector<EncodedTableRow>* rows) {
+                                             std::vector<EncodedTableRow>* rows,
+                                             size_t readable_after_end) {
   Event e;
-  if (absl::Status s = Begin(json, loaded_at, /*context_row=*/false, &e); !s.ok()) return s;
+  if (absl::Status s = Begin(json, readable_after_end, loaded_at, /*context_row=*/false, &e);
+      !s.ok()) {
+    return s;
+  }
   const size_t first = rows->size();
   EncodingSink sink(this, schema_of, rows);
   Emit(e, sink);

@@ -45,8 +45,11 @@ class EventMapper {
   // Appends the rows `normalized_event_json` produces to `rows`; `loaded_at`
   // fills both uuid_ts and loaded_at. InvalidArgument, naming the offending
   // field, for JSON that is not a normalized event; `rows` is then unchanged.
+  // `readable_after_end`: bytes past the end of the text that may be read;
+  // with simdjson::SIMDJSON_PADDING of them the text is parsed in place
+  // rather than copied (the copy was 6% of MapEncoded's time).
   absl::Status Map(std::string_view normalized_event_json, absl::Time loaded_at,
-                   std::vector<Row>* rows);
+                   std::vector<Row>* rows, size_t readable_after_end = 0);
 
   // The fast path for events whose tables already have every column they
   // need: maps the event and writes each row straight as insertAll JSON
@@ -55,7 +58,8 @@ class EventMapper {
   // unknown or a value has no column that takes it as it is: PlanSchema must
   // then decide (Map, PlanSchema, AppendEncodedRow). Errors as Map.
   absl::StatusOr<bool> MapEncoded(std::string_view normalized_event_json, absl::Time loaded_at,
-                                  SchemaLookup schema_of, std::vector<EncodedTableRow>* rows);
+                                  SchemaLookup schema_of, std::vector<EncodedTableRow>* rows,
+                                  size_t readable_after_end = 0);
 
   // Cache entries kept before the caches are reset (bounds memory when
   // clients send unbounded property or event names).
@@ -110,10 +114,11 @@ class EventMapper {
     uint32_t payload_node = kNoNode;  // properties
   };
 
-  absl::Status Parse(std::string_view json, Event* event);
+  absl::Status Parse(std::string_view json, size_t readable_after_end, Event* event);
   // Parses `json` and, with `context_row`, builds the event's context cells
   // (MapEncoded writes them per row instead); then the caller emits.
-  absl::Status Begin(std::string_view json, absl::Time loaded_at, bool context_row, Event* event);
+  absl::Status Begin(std::string_view json, size_t readable_after_end, absl::Time loaded_at,
+                     bool context_row, Event* event);
   // The mapping rules: which rows, in which order, with which cells.
   template <typename Sink>
   void Emit(const Event& e, Sink& sink);

@@ -160,6 +160,33 @@ TEST(MapEncodedTest, SampleEventsEncodeAsThePlanningPath) {
   EXPECT_EQ(accepted, events.size());
 }
 
+// Text with simdjson's padding after it is parsed in place: the same rows as
+// from the copy, and the bytes after the text (here braces and quotes, which
+// would change the document if they were read as part of it) are not used.
+TEST(MapEncodedTest, PaddedInputParsedInPlaceGivesTheSameRows) {
+  EventMapper mapper;
+  Schemas schemas;
+  for (const std::string& json : Varied()) schemas.Learn(MapOrDie(mapper, json));
+  const auto schema_of = [&](std::string_view t) { return schemas.Find(t); };
+  for (const std::string& json : Varied()) {
+    const std::string padded = json + std::string(simdjson::SIMDJSON_PADDING, '}') + "\"";
+    const std::string_view text(padded.data(), json.size());
+    std::vector<EncodedTableRow> copied, in_place;
+    ASSERT_TRUE(mapper.MapEncoded(json, LoadedAt(), schema_of, &copied).ok());
+    ASSERT_TRUE(mapper
+                    .MapEncoded(text, LoadedAt(), schema_of, &in_place,
+                                padded.size() - json.size())
+                    .ok());
+    ASSERT_EQ(in_place.size(), copied.size()) << json;
+    for (size_t i = 0; i < copied.size(); ++i) EXPECT_EQ(in_place[i].json, copied[i].json);
+    std::vector<Row> rows_copied, rows_in_place;
+    ASSERT_TRUE(mapper.Map(json, LoadedAt(), &rows_copied).ok());
+    ASSERT_TRUE(
+        mapper.Map(text, LoadedAt(), &rows_in_place, padded.size() - json.size()).ok());
+    EXPECT_EQ(rows_in_place.size(), rows_copied.size());
+  }
+}
+
 // Integers go into FLOAT columns, integral floats into INTEGER columns and
 // anything into STRING columns without the planner, as AppendEncodedRow does.
 TEST(MapEncodedTest, AcceptsValuesTheirColumnsTakeAsTheyAre) {

@@ -1,6 +1,7 @@
 #include "http_server/http_server.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -111,8 +112,19 @@ class ResponderQueue {
   std::deque<std::pair<Request, Responder>> items_;
 };
 
-TEST(HttpServerTest, ParsesRequestAndWritesResponse) {
-  auto server = StartOrDie({}, EchoHandler);
+// Every test runs with one I/O thread (connections on the io_context's own
+// executor) and with two (a strand per connection).
+class HttpServerTest : public ::testing::TestWithParam<int> {
+ protected:
+  ServerOptions Options() const {
+    ServerOptions options;
+    options.io_threads = GetParam();
+    return options;
+  }
+};
+
+TEST_P(HttpServerTest, ParsesRequestAndWritesResponse) {
+  auto server = StartOrDie(Options(), EchoHandler);
   ASSERT_NE(server->port(), 0);
   TestClient client(server->port());
   client.SendRaw(
@@ -126,8 +138,8 @@ TEST(HttpServerTest, ParsesRequestAndWritesResponse) {
   EXPECT_TRUE(response.keep_alive());
 }
 
-TEST(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
-  auto server = StartOrDie({}, EchoHandler);
+TEST_P(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  auto server = StartOrDie(Options(), EchoHandler);
   TestClient client(server->port());
   for (int i = 0; i < 5; ++i) {
     client.Send("GET", "/n?q=" + std::to_string(i));
@@ -142,8 +154,8 @@ TEST(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_TRUE(client.ReadsEof());
 }
 
-TEST(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
-  auto server = StartOrDie({}, EchoHandler);
+TEST_P(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
+  auto server = StartOrDie(Options(), EchoHandler);
   TestClient client(server->port());
   std::string all;
   for (int i = 0; i < 10; ++i) {
@@ -159,8 +171,8 @@ TEST(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
   }
 }
 
-TEST(HttpServerTest, BodyAtLimitAcceptedAboveLimitIs413) {
-  ServerOptions options;
+TEST_P(HttpServerTest, BodyAtLimitAcceptedAboveLimitIs413) {
+  ServerOptions options = Options();
   options.max_body_bytes = 1024 * 1024;
   std::atomic<int> calls{0};
   auto server = StartOrDie(options, [&](Request request, Responder respond) {
@@ -184,8 +196,8 @@ TEST(HttpServerTest, BodyAtLimitAcceptedAboveLimitIs413) {
   EXPECT_EQ(calls.load(), 1);
 }
 
-TEST(HttpServerTest, ChunkedBodyAboveLimitIs413) {
-  ServerOptions options;
+TEST_P(HttpServerTest, ChunkedBodyAboveLimitIs413) {
+  ServerOptions options = Options();
   options.max_body_bytes = 10;
   auto server =
       StartOrDie(options, [](Request, Responder respond) { respond(Response::Text(200, "ok")); });
@@ -196,8 +208,8 @@ TEST(HttpServerTest, ChunkedBodyAboveLimitIs413) {
   EXPECT_EQ(client.Read().result_int(), 413);
 }
 
-TEST(HttpServerTest, ExpectContinueGetsInterimResponse) {
-  auto server = StartOrDie({}, EchoHandler);
+TEST_P(HttpServerTest, ExpectContinueGetsInterimResponse) {
+  auto server = StartOrDie(Options(), EchoHandler);
   TestClient client(server->port());
   client.SendRaw(
       "POST /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
@@ -208,8 +220,8 @@ TEST(HttpServerTest, ExpectContinueGetsInterimResponse) {
   EXPECT_EQ(response.body(), "POST\n/e\n\n\n\n3\n127.0.0.1");
 }
 
-TEST(HttpServerTest, HeadResponseHasLengthButNoBody) {
-  auto server = StartOrDie({}, EchoHandler);
+TEST_P(HttpServerTest, HeadResponseHasLengthButNoBody) {
+  auto server = StartOrDie(Options(), EchoHandler);
   TestClient client(server->port());
   client.Send("HEAD", "/h");
   client.Send("GET", "/g");
@@ -219,16 +231,16 @@ TEST(HttpServerTest, HeadResponseHasLengthButNoBody) {
   EXPECT_NE(raw.find("\r\n\r\nHTTP/1.1 200 OK\r\n"), std::string::npos) << raw;
 }
 
-TEST(HttpServerTest, MalformedRequestIs400) {
-  auto server = StartOrDie({}, EchoHandler);
+TEST_P(HttpServerTest, MalformedRequestIs400) {
+  auto server = StartOrDie(Options(), EchoHandler);
   TestClient client(server->port());
   client.SendRaw("NOT HTTP AT ALL\r\n\r\n");
   EXPECT_EQ(client.Read().result_int(), 400);
 }
 
-TEST(HttpServerTest, AsyncResponderAnsweredFromAnotherThread) {
+TEST_P(HttpServerTest, AsyncResponderAnsweredFromAnotherThread) {
   ResponderQueue queue;
-  auto server = StartOrDie({}, [&](Request request, Responder respond) {
+  auto server = StartOrDie(Options(), [&](Request request, Responder respond) {
     queue.Push(std::move(request), std::move(respond));
   });
   TestClient first(server->port());
@@ -253,8 +265,8 @@ TEST(HttpServerTest, AsyncResponderAnsweredFromAnotherThread) {
   EXPECT_EQ(second_response.body(), "/second");
 }
 
-TEST(HttpServerTest, SecondCallOfResponderIsIgnored) {
-  auto server = StartOrDie({}, [](Request, Responder respond) {
+TEST_P(HttpServerTest, SecondCallOfResponderIsIgnored) {
+  auto server = StartOrDie(Options(), [](Request, Responder respond) {
     respond(Response::Text(200, "one"));
     respond(Response::Text(500, "two"));
   });
@@ -265,8 +277,8 @@ TEST(HttpServerTest, SecondCallOfResponderIsIgnored) {
   EXPECT_EQ(client.Read().body(), "one");
 }
 
-TEST(HttpServerTest, BadStatusAndBodilessStatusesAreSafe) {
-  auto server = StartOrDie({}, [](Request request, Responder respond) {
+TEST_P(HttpServerTest, BadStatusAndBodilessStatusesAreSafe) {
+  auto server = StartOrDie(Options(), [](Request request, Responder respond) {
     respond(Response::Text(request.path == "/204" ? 204 : 5000, "body"));
   });
   TestClient client(server->port());
@@ -278,16 +290,16 @@ TEST(HttpServerTest, BadStatusAndBodilessStatusesAreSafe) {
   EXPECT_EQ(client.Read().result_int(), 500);
 }
 
-TEST(HttpServerTest, DroppedResponderAnswers500) {
-  auto server = StartOrDie({}, [](Request, Responder) {});
+TEST_P(HttpServerTest, DroppedResponderAnswers500) {
+  auto server = StartOrDie(Options(), [](Request, Responder) {});
   TestClient client(server->port());
   client.Send("GET", "/dropped");
   EXPECT_EQ(client.Read().result_int(), 500);
 }
 
-TEST(HttpServerTest, ShutdownCompletesInFlightRequest) {
+TEST_P(HttpServerTest, ShutdownCompletesInFlightRequest) {
   ResponderQueue queue;
-  auto server = StartOrDie({}, [&](Request request, Responder respond) {
+  auto server = StartOrDie(Options(), [&](Request request, Responder respond) {
     queue.Push(std::move(request), std::move(respond));
   });
   uint16_t port = server->port();
@@ -314,9 +326,9 @@ TEST(HttpServerTest, ShutdownCompletesInFlightRequest) {
   EXPECT_TRUE(ec) << "still accepting after Shutdown";
 }
 
-TEST(HttpServerTest, ShutdownGivesUpAfterGrace) {
+TEST_P(HttpServerTest, ShutdownGivesUpAfterGrace) {
   ResponderQueue queue;
-  auto server = StartOrDie({}, [&](Request request, Responder respond) {
+  auto server = StartOrDie(Options(), [&](Request request, Responder respond) {
     queue.Push(std::move(request), std::move(respond));
   });
   TestClient client(server->port());
@@ -329,9 +341,9 @@ TEST(HttpServerTest, ShutdownGivesUpAfterGrace) {
   server.reset();
 }
 
-TEST(HttpServerTest, ResponderOutlivesServer) {
+TEST_P(HttpServerTest, ResponderOutlivesServer) {
   ResponderQueue queue;
-  auto server = StartOrDie({}, [&](Request request, Responder respond) {
+  auto server = StartOrDie(Options(), [&](Request request, Responder respond) {
     queue.Push(std::move(request), std::move(respond));
   });
   TestClient client(server->port());
@@ -343,9 +355,8 @@ TEST(HttpServerTest, ResponderOutlivesServer) {
   pending = {};
 }
 
-TEST(HttpServerTest, ManyConcurrentClients) {
-  ServerOptions options;
-  options.io_threads = 2;
+TEST_P(HttpServerTest, ManyConcurrentClients) {
+  ServerOptions options = Options();
   auto server = StartOrDie(options, EchoHandler);
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
@@ -362,20 +373,96 @@ TEST(HttpServerTest, ManyConcurrentClients) {
   EXPECT_EQ(ok.load(), 1600);
 }
 
-TEST(HttpServerTest, BadAddressFails) {
-  ServerOptions options;
+TEST_P(HttpServerTest, HeadersAboveLimitAre431) {
+  ServerOptions options = Options();
+  options.max_header_bytes = 256;
+  auto server = StartOrDie(options, EchoHandler);
+  TestClient client(server->port());
+  client.SendRaw("GET /h HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(512, 'a') + "\r\n\r\n");
+  auto response = client.Read();
+  EXPECT_EQ(response.result_int(), 431);
+  EXPECT_FALSE(response.keep_alive());
+}
+
+TEST_P(HttpServerTest, Http10KeepAliveIsHonoured) {
+  auto server = StartOrDie(Options(), EchoHandler);
+  TestClient client(server->port());
+  client.SendRaw("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  auto first = client.Read();
+  EXPECT_EQ(first.version(), 10u);
+  EXPECT_TRUE(first.keep_alive());
+  client.SendRaw("GET /b HTTP/1.0\r\n\r\n");
+  auto second = client.Read();
+  EXPECT_EQ(second.body(), "GET\n/b\n\n\n\n0\n127.0.0.1");
+  EXPECT_FALSE(second.keep_alive());
+  EXPECT_TRUE(client.ReadsEof());
+}
+
+TEST_P(HttpServerTest, IdleConnectionIsClosedAfterIdleTimeout) {
+  ServerOptions options = Options();
+  options.idle_timeout = absl::Milliseconds(200);
+  auto server = StartOrDie(options, EchoHandler);
+  TestClient client(server->port());
+  client.Send("GET", "/once");
+  EXPECT_EQ(client.Read().result_int(), 200);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.ReadsEof());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));
+}
+
+TEST_P(HttpServerTest, RequestThatNeverCompletesIsClosedAfterIdleTimeout) {
+  ServerOptions options = Options();
+  options.idle_timeout = absl::Milliseconds(200);
+  std::atomic<int> calls{0};
+  auto server = StartOrDie(options, [&](Request, Responder respond) {
+    ++calls;
+    respond(Response::Text(200, "ok"));
+  });
+  TestClient client(server->port());
+  client.SendRaw("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+  EXPECT_TRUE(client.ReadsEof());
+  EXPECT_EQ(calls.load(), 0);
+}
+
+// The deadline moves with each request: a connection busy for several idle
+// timeouts in total stays open, and a slow handler is not cut off.
+TEST_P(HttpServerTest, IdleTimeoutCountsFromTheLastActivity) {
+  ServerOptions options = Options();
+  options.idle_timeout = absl::Milliseconds(150);
+  ResponderQueue queue;
+  auto server = StartOrDie(options, [&](Request request, Responder respond) {
+    queue.Push(std::move(request), std::move(respond));
+  });
+  TestClient client(server->port());
+  for (int i = 0; i < 6; ++i) {
+    client.Send("GET", "/" + std::to_string(i));
+    auto pending = queue.Pop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a slow handler
+    pending.second(Response::Text(200, pending.first.path));
+    EXPECT_EQ(client.Read().body(), "/" + std::to_string(i));
+  }
+  EXPECT_TRUE(client.ReadsEof());
+}
+
+TEST_P(HttpServerTest, BadAddressFails) {
+  ServerOptions options = Options();
   options.address = "not an address";
   auto server = Server::Start(options, EchoHandler);
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(HttpServerTest, PortInUseFails) {
-  auto first = StartOrDie({}, EchoHandler);
-  ServerOptions options;
+TEST_P(HttpServerTest, PortInUseFails) {
+  auto first = StartOrDie(Options(), EchoHandler);
+  ServerOptions options = Options();
   options.port = first->port();
   auto second = Server::Start(options, EchoHandler);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
 }
+
+INSTANTIATE_TEST_SUITE_P(IoThreads, HttpServerTest, ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::to_string(info.param) + "Threads";
+                         });
 
 }  // namespace
 }  // namespace opentrack::http

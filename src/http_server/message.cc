@@ -71,6 +71,8 @@ Response Response::Json(int status, std::string body) {
   Response r;
   r.status = status;
   r.body = std::move(body);
+  // Room for the usual few more (CORS, Retry-After) without regrowing.
+  r.headers.reserve(4);
   r.headers.emplace_back("Content-Type", "application/json");
   return r;
 }
@@ -79,6 +81,8 @@ Response Response::Text(int status, std::string body) {
   Response r;
   r.status = status;
   r.body = std::move(body);
+  // Room for the usual few more (CORS, Retry-After) without regrowing.
+  r.headers.reserve(4);
   r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
   return r;
 }

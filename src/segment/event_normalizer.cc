@@ -1,5 +1,6 @@
 #include "segment/event_normalizer.h"
 
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -8,6 +9,8 @@
 #include "common/time_format.h"
 #include "common/uuid.h"
 #include "segment/element_text.h"
+#include "segment/object_merge.h"
+#include "segment/source_spans.h"
 
 namespace opentrack::segment::internal {
 namespace {
@@ -16,38 +19,68 @@ using simdjson::dom::element;
 using simdjson::dom::object;
 
 constexpr size_t kMaxMessageIdChars = 100;
+// More than the keys and values the normalizer writes itself (type, a
+// server messageId, four times) take.
+constexpr size_t kGeneratedBytes = 384;
+
+size_t SourceBytes(std::span<const ValueText> texts) {
+  size_t n = 0;
+  for (const ValueText& t : texts) n += t.text.size();
+  return n;
+}
 
 // The top-level fields we read. Null counts as absent; the first occurrence
-// of a duplicated key wins (as with simdjson's at_key).
+// of a duplicated key wins (as with simdjson's at_key). The *_text members
+// hold the source text of the values, when known, to copy them unchanged.
 struct Fields {
   std::optional<element> type, message_id, user_id, anonymous_id, timestamp, original_timestamp,
       sent_at, event, name, category, group_id, previous_id, context, properties, traits,
       integrations;
+  const ValueText *message_id_text = nullptr, *user_id_text = nullptr, *anonymous_id_text = nullptr,
+                  *event_text = nullptr, *name_text = nullptr, *category_text = nullptr,
+                  *group_id_text = nullptr, *previous_id_text = nullptr, *context_text = nullptr,
+                  *properties_text = nullptr, *traits_text = nullptr, *integrations_text = nullptr;
 };
 
 struct KnownField {
   std::string_view key;
   std::optional<element> Fields::*slot;
+  const ValueText* Fields::*text = nullptr;  // null for fields never copied
 };
 
 constexpr KnownField kKnownFields[] = {
-    {"type", &Fields::type},           {"messageId", &Fields::message_id},
-    {"userId", &Fields::user_id},      {"anonymousId", &Fields::anonymous_id},
-    {"timestamp", &Fields::timestamp}, {"originalTimestamp", &Fields::original_timestamp},
-    {"sentAt", &Fields::sent_at},      {"event", &Fields::event},
-    {"name", &Fields::name},           {"category", &Fields::category},
-    {"groupId", &Fields::group_id},    {"previousId", &Fields::previous_id},
-    {"context", &Fields::context},     {"properties", &Fields::properties},
-    {"traits", &Fields::traits},       {"integrations", &Fields::integrations},
+    {"type", &Fields::type},
+    {"messageId", &Fields::message_id, &Fields::message_id_text},
+    {"userId", &Fields::user_id, &Fields::user_id_text},
+    {"anonymousId", &Fields::anonymous_id, &Fields::anonymous_id_text},
+    {"timestamp", &Fields::timestamp},
+    {"originalTimestamp", &Fields::original_timestamp},
+    {"sentAt", &Fields::sent_at},
+    {"event", &Fields::event, &Fields::event_text},
+    {"name", &Fields::name, &Fields::name_text},
+    {"category", &Fields::category, &Fields::category_text},
+    {"groupId", &Fields::group_id, &Fields::group_id_text},
+    {"previousId", &Fields::previous_id, &Fields::previous_id_text},
+    {"context", &Fields::context, &Fields::context_text},
+    {"properties", &Fields::properties, &Fields::properties_text},
+    {"traits", &Fields::traits, &Fields::traits_text},
+    {"integrations", &Fields::integrations, &Fields::integrations_text},
 };
 
-void CollectFields(object event, Fields* fields) {
+// `texts` is empty or holds the source text of each member, in order.
+void CollectFields(object event, std::span<const ValueText> texts, Fields* fields) {
+  if (!texts.empty() && texts.size() != event.size()) texts = {};
+  size_t index = 0;
   for (const simdjson::dom::key_value_pair field : event) {
+    const size_t i = index++;
     if (field.value.is_null()) continue;
     for (const KnownField& known : kKnownFields) {
       if (field.key == known.key) {
         std::optional<element>& slot = fields->*known.slot;
-        if (!slot) slot = field.value;
+        if (!slot) {
+          slot = field.value;
+          if (known.text != nullptr && !texts.empty()) fields->*known.text = &texts[i];
+        }
         break;
       }
     }
@@ -151,97 +184,24 @@ void AppendTimeField(std::string* out, std::string_view key, absl::Time t) {
   out->push_back('"');
 }
 
-void AppendStringField(std::string* out, std::string_view key, std::string_view value) {
+// Appends "key":<value>, copying the client's string token when there is one
+// (numbers converted to text have none).
+void AppendStringField(std::string* out, std::string_view key, std::string_view value,
+                       const ValueText* text = nullptr) {
   AppendKey(out, key);
-  AppendJsonString(out, value);
-}
-
-// The common case, no batch-level object: copies `own` whole and appends
-// "ip":client_ip when it has no "ip". Returns the appended bytes, or nullopt
-// when `own` has "ip":null to replace (left to AppendMergedObject).
-std::optional<size_t> AppendWithIp(std::string* out, const std::optional<element>& own_value,
-                                   std::string_view client_ip) {
-  object own;
-  const bool have_own = own_value && own_value->get_object().get(own) == simdjson::SUCCESS;
-  element ip;
-  const bool own_has_ip = have_own && own.at_key("ip").get(ip) == simdjson::SUCCESS;
-  if (!client_ip.empty() && own_has_ip && ip.is_null()) return std::nullopt;
-  if (have_own) {
-    AppendElement(out, *own_value);
+  if (text != nullptr && text->text.starts_with('"')) {
+    out->append(text->text);
   } else {
-    out->append("{}");
+    AppendJsonString(out, value);
   }
-  if (client_ip.empty() || own_has_ip) return 0;
-  const size_t before = out->size();
-  out->pop_back();  // the closing '}'
-  if (out->back() != '{') out->push_back(',');
-  out->append("\"ip\":");
-  AppendJsonString(out, client_ip);
-  out->push_back('}');
-  return out->size() - before;
-}
-
-// Appends `own` (an object, or absent) with the keys of `batch` it lacks and,
-// when `client_ip` is set and no non-null "ip" is present, "ip":client_ip.
-// Returns how many bytes came from `batch` or `client_ip`.
-size_t AppendMergedObject(std::string* out, const std::optional<element>& own_value,
-                          const std::optional<object>& batch, std::string_view client_ip) {
-  const bool batch_empty = !batch || batch->begin() == batch->end();
-  if (batch_empty) {
-    if (const std::optional<size_t> added = AppendWithIp(out, own_value, client_ip)) return *added;
-  }
-  object own;
-  const bool have_own = own_value && own_value->get_object().get(own) == simdjson::SUCCESS;
-  const bool fill_ip = !client_ip.empty();
-  bool has_ip = false;
-  bool first = true;
-  auto append_pair = [&](std::string_view key, element value) {
-    if (!first) out->push_back(',');
-    first = false;
-    AppendJsonString(out, key);
-    out->push_back(':');
-    AppendElement(out, value);
-  };
-  out->push_back('{');
-  if (have_own) {
-    for (const simdjson::dom::key_value_pair field : own) {
-      if (fill_ip && field.key == "ip") {
-        if (field.value.is_null()) continue;  // a null ip counts as absent
-        has_ip = true;
-      }
-      append_pair(field.key, field.value);
-    }
-  }
-  size_t foreign = 0;
-  if (!batch_empty) {
-    for (const simdjson::dom::key_value_pair field : *batch) {
-      if (have_own && own.at_key(field.key).error() == simdjson::SUCCESS) continue;
-      if (fill_ip && field.key == "ip") {
-        if (field.value.is_null()) continue;
-        has_ip = true;
-      }
-      const size_t before = out->size();
-      append_pair(field.key, field.value);
-      foreign += out->size() - before;
-    }
-  }
-  if (fill_ip && !has_ip) {
-    const size_t before = out->size();
-    if (!first) out->push_back(',');
-    out->append("\"ip\":");
-    AppendJsonString(out, client_ip);
-    foreign += out->size() - before;
-  }
-  out->push_back('}');
-  return foreign;
 }
 
 // Appends "key":<value>, or "key":{} when the object is absent.
-void AppendObjectField(std::string* out, std::string_view key,
-                       const std::optional<element>& value) {
+void AppendObjectField(std::string* out, std::string_view key, const std::optional<element>& value,
+                       const ValueText* text) {
   AppendKey(out, key);
   if (value) {
-    AppendElement(out, *value);
+    AppendObject(out, *value, text);
   } else {
     out->append("{}");
   }
@@ -397,7 +357,9 @@ size_t WriteEvent(const Fields& f, const Parts& p, std::string_view message_id,
   json->append("{\"type\":\"");
   json->append(EventTypeName(p.type));
   json->push_back('"');
-  AppendStringField(json, "messageId", message_id);
+  // A server-assigned messageId (the client's was absent or "") has no text.
+  AppendStringField(json, "messageId", message_id,
+                    p.message_id.empty() ? nullptr : f.message_id_text);
   if (options.received_at_text.empty()) {
     AppendTimeField(json, "receivedAt", options.received_at);
   } else {
@@ -409,22 +371,26 @@ size_t WriteEvent(const Fields& f, const Parts& p, std::string_view message_id,
   if (p.sent_at) AppendTimeField(json, "sentAt", *p.sent_at);
   AppendTimeField(json, "originalTimestamp", p.original_timestamp);
   AppendTimeField(json, "timestamp", p.timestamp);
-  if (!p.anonymous_id.empty()) AppendStringField(json, "anonymousId", p.anonymous_id);
-  if (!p.user_id.empty()) AppendStringField(json, "userId", p.user_id);
+  if (!p.anonymous_id.empty()) {
+    AppendStringField(json, "anonymousId", p.anonymous_id, f.anonymous_id_text);
+  }
+  if (!p.user_id.empty()) AppendStringField(json, "userId", p.user_id, f.user_id_text);
   switch (p.type) {
     case EventType::kTrack:
-      AppendStringField(json, "event", p.event);
+      AppendStringField(json, "event", p.event, f.event_text);
       break;
     case EventType::kPage:
     case EventType::kScreen:
-      if (f.name) AppendStringField(json, "name", p.name);
-      if (f.category && p.type == EventType::kPage) AppendStringField(json, "category", p.category);
+      if (f.name) AppendStringField(json, "name", p.name, f.name_text);
+      if (f.category && p.type == EventType::kPage) {
+        AppendStringField(json, "category", p.category, f.category_text);
+      }
       break;
     case EventType::kGroup:
-      AppendStringField(json, "groupId", p.group_id);
+      AppendStringField(json, "groupId", p.group_id, f.group_id_text);
       break;
     case EventType::kAlias:
-      AppendStringField(json, "previousId", p.previous_id);
+      AppendStringField(json, "previousId", p.previous_id, f.previous_id_text);
       break;
     case EventType::kIdentify:
       break;
@@ -433,23 +399,23 @@ size_t WriteEvent(const Fields& f, const Parts& p, std::string_view message_id,
   const BatchDefaults* batch = options.batch;
   size_t foreign_bytes = 0;
   AppendKey(json, "context");
-  foreign_bytes +=
-      AppendMergedObject(json, f.context, batch ? batch->context : no_object, options.client_ip);
-  if (p.has_properties) AppendObjectField(json, "properties", f.properties);
-  if (p.has_traits) AppendObjectField(json, "traits", f.traits);
+  foreign_bytes += AppendMergedObject(json, f.context, f.context_text,
+                                      batch ? batch->context : no_object, options.client_ip);
+  if (p.has_properties) AppendObjectField(json, "properties", f.properties, f.properties_text);
+  if (p.has_traits) AppendObjectField(json, "traits", f.traits, f.traits_text);
   AppendKey(json, "integrations");
-  foreign_bytes +=
-      AppendMergedObject(json, f.integrations, batch ? batch->integrations : no_object, {});
+  foreign_bytes += AppendMergedObject(json, f.integrations, f.integrations_text,
+                                      batch ? batch->integrations : no_object, {});
   json->push_back('}');
   return foreign_bytes;
 }
 
 }  // namespace
 
-std::optional<Rejection> NormalizeEvent(object event, const NormalizeOptions& options,
-                                        AcceptedEvent* out) {
+std::optional<Rejection> NormalizeEvent(object event, std::span<const ValueText> member_texts,
+                                        const NormalizeOptions& options, AcceptedEvent* out) {
   Fields f;
-  CollectFields(event, &f);
+  CollectFields(event, member_texts, &f);
   Parts p;
   if (auto r = ResolveType(f, options, &p.type)) return r;
   if (auto r = ReadIds(f, &p)) return r;
@@ -466,17 +432,18 @@ std::optional<Rejection> NormalizeEvent(object event, const NormalizeOptions& op
   } else {
     out->message_id.assign(p.message_id.data(), p.message_id.size());
   }
-  // Written into a per-thread buffer, then copied once into an exactly sized
-  // string: growing each event's string step by step cost several reallocations.
-  thread_local std::string json;
+  // Reserved once from the size of the source, which bounds the output in
+  // all but odd cases: growing the string step by step cost several
+  // reallocations, and writing elsewhere first cost a copy.
+  std::string& json = out->json;
   json.clear();
+  json.reserve(kGeneratedBytes + options.client_ip.size() + SourceBytes(member_texts));
   const size_t foreign_bytes = WriteEvent(f, p, out->message_id, options, &json);
   if (options.max_event_bytes != 0 && json.size() - foreign_bytes > options.max_event_bytes) {
     return Reject("event_too_large", "event is " + std::to_string(json.size() - foreign_bytes) +
                                          " bytes once normalized; the limit is " +
                                          std::to_string(options.max_event_bytes) + " bytes");
   }
-  out->json.assign(json);
   return std::nullopt;
 }
 

@@ -5,10 +5,12 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "absl/time/time.h"
 #include "segment/request_parser.h"
+#include "segment/source_spans.h"
 #include "simdjson.h"
 
 namespace opentrack::segment::internal {
@@ -32,6 +34,7 @@ struct NormalizeOptions {
   std::string_view client_ip;
   // Limit on the normalized size, not counting fields merged from the batch;
   // 0 disables the check (single calls are limited by body size instead).
+  // Copied source text is counted minified, with the client's escapes.
   size_t max_event_bytes = 0;
 };
 
@@ -42,7 +45,11 @@ struct Rejection {
 
 // Fills `out` and returns nullopt, or returns why the event is rejected (then
 // `out` is unspecified). `event` must stay valid during the call only.
+// `member_texts` is empty or the source text of each of `event`'s members in
+// order (CollectMemberTexts); objects kept unchanged are then copied from it
+// instead of being written again from the DOM.
 std::optional<Rejection> NormalizeEvent(simdjson::dom::object event,
+                                        std::span<const ValueText> member_texts,
                                         const NormalizeOptions& options, AcceptedEvent* out);
 
 }  // namespace opentrack::segment::internal

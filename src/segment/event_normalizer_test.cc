@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "segment/test_util.h"
+#include "simdjson.h"
 
 namespace opentrack::segment {
 namespace {
@@ -273,6 +274,17 @@ TEST(NormalizeIds, StringsKeptAsIsWithEscapes) {
               HasSubstr(R"("userId":"a\"b\\c\u0001é日本")"));
 }
 
+TEST(NormalizeIds, ClientStringTokensAreCopiedAsWritten) {
+  ParsedRequest parsed =
+      Parse(R"({"userId":"\u00e9\/","event":"E\u0021","messageId":"m\/1","anonymousId":7})",
+            Endpoint::kTrack);
+  ASSERT_EQ(parsed.accepted.size(), 1u);
+  EXPECT_EQ(parsed.accepted[0].message_id, "m/1");
+  EXPECT_THAT(parsed.accepted[0].json, HasSubstr(R"("messageId":"m\/1",)"));
+  EXPECT_THAT(parsed.accepted[0].json,
+              HasSubstr(R"("anonymousId":"7","userId":"\u00e9\/","event":"E\u0021",)"));
+}
+
 TEST(NormalizeIds, OtherTypesAreRejected) {
   RejectedEvent r = Reject(R"({"userId":true,"event":"E"})");
   EXPECT_EQ(r.code, "invalid_user_id");
@@ -415,15 +427,88 @@ TEST(NormalizeContext, BatchIpUsedBeforeClientIp) {
   EXPECT_THAT(parsed.accepted[0].json, HasSubstr(R"("context":{"ip":"9.9.9.9"})"));
 }
 
+TEST(NormalizeContext, BatchMergeAfterOwnTextWithWhitespace) {
+  ParsedRequest parsed = Parse(
+      "{\"context\":{\"locale\":\"en\",\"os\":{\"n\":1}},\"batch\":[\n"
+      "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\","
+      "\"context\" : { \"locale\" : \"fr\" , \"a\" : [ 1 ] } },\n"
+      "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"context\":{ }},\n"
+      "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\","
+      "\"context\":{\"ip\":\"1.1.1.1\",\"ip\":null}}]}",
+      Endpoint::kBatch, Context("203.0.113.7"));
+  ASSERT_EQ(parsed.accepted.size(), 3u);
+  EXPECT_THAT(parsed.accepted[0].json,
+              HasSubstr(R"("context":{"locale":"fr","a":[1],"os":{"n":1},"ip":"203.0.113.7"})"));
+  EXPECT_THAT(parsed.accepted[1].json,
+              HasSubstr(R"("context":{"locale":"en","os":{"n":1},"ip":"203.0.113.7"})"));
+  // A null "ip" anywhere in the item's context is dropped, as before.
+  EXPECT_THAT(parsed.accepted[2].json,
+              HasSubstr(R"("context":{"ip":"1.1.1.1","locale":"en","os":{"n":1}})"));
+}
+
+TEST(NormalizeContext, NullIpReplacedWithBatchContext) {
+  ParsedRequest parsed = Parse(R"({"context":{"locale":"en"},"batch":[)"
+                               R"({"type":"track","userId":"u","event":"E",)"
+                               R"("context":{"ip":null,"a":1}}]})",
+                               Endpoint::kBatch, Context("203.0.113.7"));
+  ASSERT_EQ(parsed.accepted.size(), 1u);
+  EXPECT_THAT(parsed.accepted[0].json,
+              HasSubstr(R"("context":{"a":1,"locale":"en","ip":"203.0.113.7"})"));
+}
+
+TEST(NormalizeContext, IntegrationsKeepNullIp) {
+  ParsedRequest parsed = Parse(R"({"integrations":{"All":false},"batch":[)"
+                               R"({"type":"track","userId":"u","event":"E",)"
+                               R"("integrations":{"ip":null,"X":true}}]})",
+                               Endpoint::kBatch, Context("203.0.113.7"));
+  ASSERT_EQ(parsed.accepted.size(), 1u);
+  EXPECT_THAT(parsed.accepted[0].json,
+              HasSubstr(R"("integrations":{"ip":null,"X":true,"All":false}})"));
+}
+
 // --- Values are copied without loss -------------------------------------------
 
+// Objects are copied as the client wrote them (minified), so the test
+// compares meaning, not bytes: the mapper parses the event again.
 TEST(NormalizeValues, NumbersAndStringsSurvive) {
-  EXPECT_THAT(
-      Normalize(R"({"userId":"u","event":"E","properties":{"u":18446744073709551615,)"
-                R"("i":-9223372036854775808,"d":0.1,"e":1.5e300,"z":-0.0,"s":"\u00e9\n\"",)"
-                R"("a":[1,[2,{"b":null}],true,false]}})"),
-      HasSubstr(R"("properties":{"u":18446744073709551615,"i":-9223372036854775808,"d":0.1,)"
-                R"("e":1.5e+300,"z":-0.0,"s":"é\n\"","a":[1,[2,{"b":null}],true,false]})"));
+  const std::string properties =
+      R"({"u":18446744073709551615,"i":-9223372036854775808,"d":0.1,"e":1.5e300,"z":-0.0,)"
+      R"("s":"\u00e9\n\"","a":[1,[2,{"b":null}],true,false]})";
+  const std::string json =
+      Normalize(R"({"userId":"u","event":"E","properties":)" + properties + "}");
+  simdjson::dom::parser out_parser, in_parser;
+  simdjson::dom::element out, in;
+  ASSERT_EQ(out_parser.parse(json).get(out), simdjson::SUCCESS) << json;
+  ASSERT_EQ(in_parser.parse(properties).get(in), simdjson::SUCCESS);
+  EXPECT_EQ(simdjson::minify(out["properties"]), simdjson::minify(in));
+  EXPECT_EQ(out["properties"]["u"].get_uint64().value(), 18446744073709551615u);
+  EXPECT_EQ(out["properties"]["s"].get_string().value(), "é\n\"");
+}
+
+TEST(NormalizeValues, ClientSpellingOfEscapesAndNumbersIsKept) {
+  EXPECT_THAT(Normalize(R"({"userId":"u","event":"E","properties":{"s":"\u00e9\/","e":1.5E3,)"
+                        R"("f":1.50}})"),
+              HasSubstr(R"("properties":{"s":"\u00e9\/","e":1.5E3,"f":1.50})"));
+}
+
+TEST(NormalizeValues, WhitespaceOutsideStringsIsRemoved) {
+  const std::string compact =
+      Normalize(R"({"userId":"u","event":"E","messageId":"m","context":{"a":[1,{}],"b":"x y"},)"
+                R"("properties":{"p":{"q":[]}},"integrations":{"All":true}})",
+                Endpoint::kTrack, Context("203.0.113.7"));
+  EXPECT_EQ(Normalize("{ \"userId\" : \"u\" , \"event\":\"E\",\"messageId\":\"m\",\n"
+                      "  \"context\" : { \"a\" : [ 1 , { } ] , \"b\" : \"x y\" } ,\n"
+                      "  \"properties\" : {\t\"p\" : { \"q\" : [ ] } } ,\r\n"
+                      "  \"integrations\" : { \"All\" : true }\n}\n",
+                      Endpoint::kTrack, Context("203.0.113.7")),
+            compact);
+  EXPECT_THAT(compact, HasSubstr(R"("context":{"a":[1,{}],"b":"x y","ip":"203.0.113.7"})"));
+}
+
+TEST(NormalizeValues, EmptyObjectWithWhitespaceGetsIp) {
+  EXPECT_THAT(Normalize("{\"userId\":\"u\",\"event\":\"E\",\"context\":{ \n }}", Endpoint::kTrack,
+                        Context("203.0.113.7")),
+              HasSubstr(R"("context":{"ip":"203.0.113.7"})"));
 }
 
 TEST(NormalizeValues, DeepButAllowedNestingIsCopied) {

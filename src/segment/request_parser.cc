@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <span>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -10,6 +11,7 @@
 #include "common/time_format.h"
 #include "segment/element_text.h"
 #include "segment/event_normalizer.h"
+#include "segment/source_spans.h"
 #include "simdjson.h"
 
 namespace opentrack::segment {
@@ -43,11 +45,16 @@ std::string JsonErrorReason(simdjson::error_code error, size_t max_depth) {
 struct ThreadParser {
   simdjson::dom::parser parser;
   std::string padded;
+  std::vector<internal::ValueText> member_texts;  // reused for each event
 };
 
-simdjson::simdjson_result<simdjson::dom::element> ParseJson(std::string_view body,
-                                                            size_t max_depth) {
+ThreadParser& GetThreadParser() {
   thread_local ThreadParser state;
+  return state;
+}
+
+simdjson::simdjson_result<simdjson::dom::element> ParseJson(std::string_view body, size_t max_depth,
+                                                            ThreadParser& state) {
   if (state.parser.max_depth() != max_depth) {
     const size_t capacity = std::max<size_t>(state.parser.capacity(), 1);
     if (const auto error = state.parser.allocate(capacity, max_depth)) return error;
@@ -55,6 +62,32 @@ simdjson::simdjson_result<simdjson::dom::element> ParseJson(std::string_view bod
   state.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
   if (!body.empty()) std::memcpy(state.padded.data(), body.data(), body.size());
   return state.parser.parse(state.padded.data(), body.size(), /*realloc_if_needed=*/false);
+}
+
+// Moves `cursor` (at the body's '{') to the inside of the `batch` array that
+// at_key("batch") finds: the first member so named. False if it cannot.
+bool SeekBatchArray(simdjson::dom::object body, internal::SourceCursor* cursor) {
+  if (!cursor->Enter()) return false;
+  for (const simdjson::dom::key_value_pair field : body) {
+    if (!cursor->NextMember()) return false;
+    if (field.key == "batch") return cursor->Enter();
+    cursor->SkipValue();
+  }
+  return false;
+}
+
+// Reads the next batch item's member texts into `texts`, or skips the item
+// (not an object); empty once the cursor has failed.
+std::span<const internal::ValueText> NextItemTexts(internal::SourceCursor* cursor, bool is_object,
+                                                   std::vector<internal::ValueText>* texts) {
+  texts->clear();
+  if (!cursor->NextElement()) return {};
+  if (!is_object) {
+    cursor->SkipValue();
+    return {};
+  }
+  if (!internal::CollectMemberTexts(cursor, texts)) return {};
+  return *texts;
 }
 
 std::string StringOr(simdjson::dom::object object, std::string_view key) {
@@ -97,8 +130,9 @@ void AddOutcome(size_t index, std::optional<internal::Rejection> rejection, Acce
   }
 }
 
-absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, const RequestContext& context,
-                                         const Limits& limits) {
+absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, internal::SourceCursor* cursor,
+                                         std::vector<internal::ValueText>* texts,
+                                         const RequestContext& context, const Limits& limits) {
   simdjson::dom::array items;
   if (body.at_key("batch").get_array().get(items) != simdjson::SUCCESS) {
     return RequestError("invalid_batch", "batch body needs a `batch` array");
@@ -116,9 +150,16 @@ absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, const Reque
   options.received_at_text = received_at_text;
   options.client_ip = context.client_ip;
   options.max_event_bytes = limits.max_event_bytes;
+  // Without the array's source text every item is written from the DOM.
+  const bool have_texts = SeekBatchArray(body, cursor);
   size_t index = 0;
   for (const simdjson::dom::element item : items) {
     const size_t i = index++;
+    simdjson::dom::object event;
+    const bool is_object = item.get_object().get(event) == simdjson::SUCCESS;
+    const std::span<const internal::ValueText> member_texts =
+        have_texts ? NextItemTexts(cursor, is_object && i < limits.max_batch_events, texts)
+                   : std::span<const internal::ValueText>();
     if (i >= limits.max_batch_events) {
       request.rejected.push_back(RejectedEvent{i, "batch_too_large",
                                                "batch has more than " +
@@ -126,8 +167,7 @@ absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, const Reque
                                                    " events; this one is past the limit"});
       continue;
     }
-    simdjson::dom::object event;
-    if (item.get_object().get(event) != simdjson::SUCCESS) {
+    if (!is_object) {
       request.rejected.push_back(RejectedEvent{
           i, "invalid_event",
           "batch item must be an object, got " + std::string(internal::KindName(item))});
@@ -135,7 +175,8 @@ absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, const Reque
     }
     if (request.write_key.empty()) request.write_key = StringOr(event, "writeKey");
     AcceptedEvent accepted;
-    AddOutcome(i, internal::NormalizeEvent(event, options, &accepted), &accepted, &request);
+    AddOutcome(i, internal::NormalizeEvent(event, member_texts, options, &accepted), &accepted,
+               &request);
   }
   return request;
 }
@@ -186,8 +227,9 @@ absl::StatusOr<ParsedRequest> ParseRequest(std::string_view body, Endpoint endpo
                                                  (is_batch ? "a batch" : "a single event") +
                                                  " is " + std::to_string(max_bytes) + " bytes");
   }
+  ThreadParser& state = GetThreadParser();
   simdjson::dom::element root;
-  if (const auto error = ParseJson(body, limits.max_depth).get(root)) {
+  if (const auto error = ParseJson(body, limits.max_depth, state).get(root)) {
     return RequestError("invalid_json",
                         "invalid JSON: " + JsonErrorReason(error, limits.max_depth));
   }
@@ -196,7 +238,8 @@ absl::StatusOr<ParsedRequest> ParseRequest(std::string_view body, Endpoint endpo
     return RequestError("invalid_body",
                         "body must be a JSON object, got " + std::string(internal::KindName(root)));
   }
-  if (is_batch) return ParseBatch(object, context, limits);
+  internal::SourceCursor cursor(state.parser, body);
+  if (is_batch) return ParseBatch(object, &cursor, &state.member_texts, context, limits);
 
   ParsedRequest request;
   request.write_key = StringOr(object, "writeKey");
@@ -206,8 +249,12 @@ absl::StatusOr<ParsedRequest> ParseRequest(std::string_view body, Endpoint endpo
   const std::string received_at_text = FormatTimestampMicros(context.received_at);
   options.received_at_text = received_at_text;
   options.client_ip = context.client_ip;
+  state.member_texts.clear();
+  std::span<const internal::ValueText> member_texts;
+  if (internal::CollectMemberTexts(&cursor, &state.member_texts)) member_texts = state.member_texts;
   AcceptedEvent accepted;
-  AddOutcome(0, internal::NormalizeEvent(object, options, &accepted), &accepted, &request);
+  AddOutcome(0, internal::NormalizeEvent(object, member_texts, options, &accepted), &accepted,
+             &request);
   return request;
 }
 

@@ -176,6 +176,62 @@ TEST(ParseRequest, BatchContextDoesNotCountTowardsTheItemLimit) {
   EXPECT_GT(parsed.accepted[0].json.size(), 1000u);
 }
 
+// The limit counts the stored (minified) event, so a client's whitespace
+// does not change whether an item is accepted.
+TEST(ParseRequest, WhitespaceDoesNotCountTowardsTheItemLimit) {
+  const std::string compact =
+      R"({"type":"track","userId":"u","event":"E","messageId":"m","properties":{"a":[1,2],"b":"x y"}})";
+  const std::string pretty =
+      "{ \"type\" : \"track\" , \"userId\" : \"u\" , \"event\" : \"E\" , \"messageId\":\"m\",\n"
+      "  \"properties\" : {\n    \"a\" : [ 1 , 2 ] ,\n    \"b\" : \"x y\"\n  }\n}";
+  Limits limits;
+  limits.max_event_bytes = 1 << 20;
+  const size_t size = Parse("{\"batch\":[" + compact + "]}", Endpoint::kBatch, Context(), limits)
+                          .accepted.at(0)
+                          .json.size();
+  for (const std::string& item : {compact, pretty}) {
+    SCOPED_TRACE(item);
+    limits.max_event_bytes = size;
+    ParsedRequest parsed = Parse("{\"batch\":[" + item + "]}", Endpoint::kBatch, Context(), limits);
+    ASSERT_EQ(parsed.accepted.size(), 1u);
+    EXPECT_EQ(parsed.accepted[0].json.size(), size);
+    limits.max_event_bytes = size - 1;
+    parsed = Parse("{\"batch\":[" + item + "]}", Endpoint::kBatch, Context(), limits);
+    ASSERT_EQ(parsed.rejected.size(), 1u);
+    EXPECT_EQ(parsed.rejected[0].code, "event_too_large");
+  }
+}
+
+// Source texts line up with the DOM whatever precedes the items: other keys,
+// an escaped "batch" key (the first one wins, as with at_key), items that are
+// not objects or are past the limit.
+TEST(ParseRequest, BatchItemsTakeTheirOwnObjects) {
+  Limits limits;
+  limits.max_batch_events = 5;
+  ParsedRequest parsed =
+      Parse(R"({"context":{"x":{"y":[1]}},"writeKey":"k","b\u0061tch":[1,)"
+            R"({"type":"track","userId":"u","event":"E","properties":{"n":1}},[{"properties":{}}],)"
+            R"("s",{"type":"track","userId":"u","event":"E","properties":{"n":2}},)"
+            R"({"type":"track","userId":"u","event":"E","properties":{"n":3}}],)"
+            R"("batch":[{"type":"track","userId":"u","event":"E","properties":{"n":4}}]})",
+            Endpoint::kBatch, Context(), limits);
+  ASSERT_EQ(parsed.accepted.size(), 2u);
+  EXPECT_THAT(parsed.accepted[0].json, HasSubstr(R"("properties":{"n":1})"));
+  EXPECT_THAT(parsed.accepted[1].json, HasSubstr(R"("properties":{"n":2})"));
+  ASSERT_EQ(parsed.rejected.size(), 4u);
+  EXPECT_EQ(parsed.rejected[3].code, "batch_too_large");
+  EXPECT_EQ(parsed.rejected[3].index, 5u);
+
+  limits.max_batch_events = 10;
+  parsed = Parse(R"({"batch":[{"type":"track","userId":"u","event":"E","properties":{"n":1},)"
+                 R"("properties":{"n":9}},[],{"type":"track","userId":"u","event":"E",)"
+                 R"("properties":{"n":2}}]})",
+                 Endpoint::kBatch, Context(), limits);
+  ASSERT_EQ(parsed.accepted.size(), 2u);
+  EXPECT_THAT(parsed.accepted[0].json, HasSubstr(R"("properties":{"n":1})"));
+  EXPECT_THAT(parsed.accepted[1].json, HasSubstr(R"("properties":{"n":2})"));
+}
+
 TEST(ParseRequest, Batch2500EventsThenRejectedIndividually) {
   const std::string item = R"({"type":"track","userId":"u","event":"E"})";
   ParsedRequest parsed = Parse(BatchOf(2502, item), Endpoint::kBatch);

@@ -1,0 +1,216 @@
+#include "segment/source_spans.h"
+
+#include <array>
+#include <cstring>
+
+namespace opentrack::segment::internal {
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// Byte classes for the walk over a container's structurals: a table keeps
+// the loop free of unpredictable branches.
+constexpr uint8_t kOpen = 1, kClose = 2, kSpace = 4;
+
+constexpr std::array<uint8_t, 256> MakeClasses() {
+  std::array<uint8_t, 256> classes{};
+  classes['{'] = classes['['] = kOpen;
+  classes['}'] = classes[']'] = kClose;
+  classes[' '] = classes['\n'] = classes['\r'] = classes['\t'] = kSpace;
+  return classes;
+}
+
+constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
+
+uint8_t ClassOf(char c) { return kClasses[static_cast<unsigned char>(c)]; }
+
+// Copies text[from, to) to *dst. Short runs, the common case, are copied as
+// one fixed 32-byte block (the caller leaves that much room; the source is
+// read only inside `text`), which beats a memcpy call per run.
+inline void CopyRun(std::string_view text, size_t from, size_t to, char** dst) {
+  constexpr size_t kBlock = 32;
+  const size_t n = to - from;
+  if (n <= kBlock && from + kBlock <= text.size()) {
+    std::memcpy(*dst, text.data() + from, kBlock);
+  } else {
+    std::memcpy(*dst, text.data() + from, n);
+  }
+  *dst += n;
+}
+
+// Whitespace between tokens always ends right before a structural, so the
+// index marks every gap: copy what lies between them.
+void AppendMinifiedByIndex(std::string* out, const ValueText& value) {
+  const std::string_view text = value.text;
+  const size_t before = out->size();
+  out->resize(before + text.size() + 32);  // room for CopyRun's blocks
+  char* dst = out->data() + before;
+  const size_t base = value.structurals[0];
+  size_t chunk = 0;
+  for (size_t i = 1; i < value.structural_count; ++i) {
+    const size_t at = value.structurals[i] - base;
+    if (at <= chunk || at > text.size() || !IsJsonSpace(text[at - 1])) continue;
+    size_t gap = at - 1;
+    while (gap > chunk && IsJsonSpace(text[gap - 1])) --gap;
+    CopyRun(text, chunk, gap, &dst);
+    chunk = at;
+  }
+  CopyRun(text, chunk, text.size(), &dst);
+  out->resize(static_cast<size_t>(dst - out->data()));
+}
+
+// Without an index: one byte at a time, minding strings and escapes.
+void AppendMinifiedByScan(std::string* out, std::string_view text) {
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (IsJsonSpace(c)) {
+      continue;
+    } else if (c == '"') {
+      in_string = true;
+    }
+    out->push_back(c);
+  }
+}
+
+}  // namespace
+
+void AppendValueText(std::string* out, const ValueText& value) {
+  if (!value.has_whitespace) {
+    out->append(value.text);
+  } else if (value.structurals != nullptr && value.structural_count != 0) {
+    AppendMinifiedByIndex(out, value);
+  } else {
+    AppendMinifiedByScan(out, value.text);
+  }
+}
+
+SourceCursor::SourceCursor(const simdjson::dom::parser& parser, std::string_view text)
+    : SourceCursor(
+          text, parser.implementation ? parser.implementation->structural_indexes.get() : nullptr,
+          parser.implementation ? parser.implementation->n_structural_indexes : 0) {}
+
+SourceCursor::SourceCursor(std::string_view text, const uint32_t* index, size_t count)
+    : text_(text), index_(index), count_(index == nullptr ? 0 : count) {
+  if (count_ == 0) failed_ = true;
+}
+
+void SourceCursor::Fail() {
+  failed_ = true;
+  pos_ = count_;
+}
+
+char SourceCursor::Peek() const {
+  if (failed_ || pos_ >= count_ || index_[pos_] >= text_.size()) return '\0';
+  return text_[index_[pos_]];
+}
+
+size_t SourceCursor::TokenEnd(size_t pos) const {
+  const size_t begin = index_[pos];
+  size_t end = pos + 1 < count_ ? index_[pos + 1] : text_.size();
+  if (end > text_.size() || end <= begin) end = text_.size();
+  while (end > begin + 1 && IsJsonSpace(text_[end - 1])) --end;
+  return end;
+}
+
+ValueText SourceCursor::SkipValue() {
+  const char first = Peek();
+  if (first == '\0' || first == '}' || first == ']' || first == ':' || first == ',') {
+    Fail();
+    return {};
+  }
+  const size_t first_pos = pos_;
+  const size_t begin = index_[pos_];
+  ValueText value;
+  size_t end;
+  if (first == '{' || first == '[') {
+    // Whitespace between tokens always ends right before a structural, so
+    // checking the byte before each one finds all of it.
+    size_t depth = 1;
+    uint8_t seen = 0;
+    size_t p = pos_ + 1;
+    for (; p < count_; ++p) {
+      const size_t at = index_[p];
+      if (at <= begin || at >= text_.size()) break;  // not increasing: inconsistent
+      seen |= ClassOf(text_[at - 1]);
+      const uint8_t c = ClassOf(text_[at]);
+      depth += (c & kOpen) - ((c & kClose) >> 1);
+      if (depth == 0) break;
+    }
+    if (p >= count_ || depth != 0) {
+      Fail();
+      return {};
+    }
+    value.has_whitespace = (seen & kSpace) != 0;
+    end = index_[p] + 1;
+    pos_ = p + 1;
+  } else {
+    end = TokenEnd(pos_);
+    ++pos_;
+  }
+  value.text = text_.substr(begin, end - begin);
+  value.structurals = index_ + first_pos;
+  value.structural_count = pos_ - first_pos;
+  if (Peek() == ',') ++pos_;
+  return value;
+}
+
+bool SourceCursor::Enter() {
+  const char c = Peek();
+  if (c != '{' && c != '[') {
+    Fail();
+    return false;
+  }
+  ++pos_;
+  return true;
+}
+
+bool SourceCursor::NextMember() {
+  const char c = Peek();
+  if (c == '}') {
+    ++pos_;
+    if (Peek() == ',') ++pos_;
+    return false;
+  }
+  if (c != '"') {
+    Fail();
+    return false;
+  }
+  ++pos_;
+  if (Peek() != ':') {
+    Fail();
+    return false;
+  }
+  ++pos_;
+  return true;
+}
+
+bool SourceCursor::NextElement() {
+  const char c = Peek();
+  if (c == ']') {
+    ++pos_;
+    if (Peek() == ',') ++pos_;
+    return false;
+  }
+  if (c == '\0' || c == '}' || c == ':' || c == ',') {
+    Fail();
+    return false;
+  }
+  return true;
+}
+
+bool CollectMemberTexts(SourceCursor* cursor, std::vector<ValueText>* values) {
+  if (cursor->Peek() != '{' || !cursor->Enter()) return false;
+  while (cursor->NextMember()) values->push_back(cursor->SkipValue());
+  return !cursor->failed();
+}
+
+}  // namespace opentrack::segment::internal

@@ -133,7 +133,8 @@ void TrackingApi::HandleTrack(http::Request request, Endpoint endpoint, Call cal
   if (!body.ok()) return Finish(call, StatusResponse(body.status(), retry_after), respond);
   bytes_decoded_.Increment(body->size());
 
-  segment::RequestContext context{call.start, ClientIp(request)};
+  segment::RequestContext context{call.start, ClientIp(request),
+                                  /*body_readable_after_end=*/body->capacity() - body->size()};
   absl::StatusOr<segment::ParsedRequest> parsed =
       segment::ParseRequest(*body, endpoint, context, options_.limits);
   if (!parsed.ok()) return Finish(call, StatusResponse(parsed.status(), retry_after), respond);

@@ -17,6 +17,11 @@
 
 namespace opentrack::http {
 
+// Bytes of capacity Request::body keeps past its end when the request
+// declared a Content-Length: a parser that reads past the end of its input
+// (simdjson reads 64) can then use the body in place.
+inline constexpr size_t kBodyReadSlack = 64;
+
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path plus query, as sent

@@ -44,7 +44,9 @@ void RequestParser::on_field_impl(bhttp::field name, string_view name_string, st
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                                       error_code&) {
   // Beast has already refused a declared length above the body limit.
-  if (content_length) request_->body.reserve(static_cast<size_t>(*content_length));
+  if (content_length) {
+    request_->body.reserve(static_cast<size_t>(*content_length) + kBodyReadSlack);
+  }
 }
 
 std::size_t RequestParser::on_body_impl(string_view body, error_code&) {

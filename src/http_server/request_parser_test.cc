@@ -52,6 +52,7 @@ TEST(RequestParserTest, FillsEveryRequestField) {
   EXPECT_EQ(request.headers[1].first, "X-Long-Header-Name");
   EXPECT_EQ(request.headers[1].second, "a value longer than SSO");
   EXPECT_EQ(request.body, "abcde");
+  EXPECT_GE(request.body.capacity() - request.body.size(), kBodyReadSlack);
   EXPECT_EQ(parser.method(), bhttp::verb::post);
   EXPECT_EQ(parser.version(), 11u);
   EXPECT_TRUE(parser.keep_alive());

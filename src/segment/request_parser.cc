@@ -40,8 +40,8 @@ std::string JsonErrorReason(simdjson::error_code error, size_t max_depth) {
 }
 
 // One parser per thread: they are costly to create and keep their buffers.
-// The body is copied into a reused padded buffer because a string_view from
-// the caller carries no guarantee of SIMDJSON_PADDING readable bytes.
+// A body without SIMDJSON_PADDING readable bytes after it is copied into a
+// reused padded buffer.
 struct ThreadParser {
   simdjson::dom::parser parser;
   std::string padded;
@@ -53,11 +53,15 @@ ThreadParser& GetThreadParser() {
   return state;
 }
 
-simdjson::simdjson_result<simdjson::dom::element> ParseJson(std::string_view body, size_t max_depth,
-                                                            ThreadParser& state) {
+simdjson::simdjson_result<simdjson::dom::element> ParseJson(std::string_view body,
+                                                            size_t readable_after_end,
+                                                            size_t max_depth, ThreadParser& state) {
   if (state.parser.max_depth() != max_depth) {
     const size_t capacity = std::max<size_t>(state.parser.capacity(), 1);
     if (const auto error = state.parser.allocate(capacity, max_depth)) return error;
+  }
+  if (readable_after_end >= simdjson::SIMDJSON_PADDING) {
+    return state.parser.parse(body.data(), body.size(), /*realloc_if_needed=*/false);
   }
   state.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
   if (!body.empty()) std::memcpy(state.padded.data(), body.data(), body.size());
@@ -229,7 +233,8 @@ absl::StatusOr<ParsedRequest> ParseRequest(std::string_view body, Endpoint endpo
   }
   ThreadParser& state = GetThreadParser();
   simdjson::dom::element root;
-  if (const auto error = ParseJson(body, limits.max_depth, state).get(root)) {
+  if (const auto error =
+          ParseJson(body, context.body_readable_after_end, limits.max_depth, state).get(root)) {
     return RequestError("invalid_json",
                         "invalid JSON: " + JsonErrorReason(error, limits.max_depth));
   }

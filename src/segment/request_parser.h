@@ -42,6 +42,10 @@ struct Limits {
 struct RequestContext {
   absl::Time received_at;
   std::string client_ip;  // written to context.ip when the event has none; "" = leave alone
+  // Bytes past the end of the body that may be read: with
+  // simdjson::SIMDJSON_PADDING of them the body is parsed in place rather
+  // than copied (a 190 KB copy per 100-event batch).
+  size_t body_readable_after_end = 0;
 };
 
 struct AcceptedEvent {

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "segment/test_util.h"
+#include "simdjson.h"
 
 namespace opentrack::segment {
 namespace {
@@ -60,6 +61,26 @@ TEST(EventTypeName, RoundTrips) {
     EXPECT_EQ(EventTypeFromName(EventTypeName(t)), t);
   }
   EXPECT_EQ(EventTypeFromName("Track"), std::nullopt);
+}
+
+// A body with simdjson's padding after it is parsed in place: the same events
+// as from the copy, and the bytes after the body (here quotes and brackets,
+// which would change the document if they were read as part of it) unused.
+TEST(ParseRequest, BodyWithPaddingIsParsedInPlace) {
+  const std::string body =
+      R"({"batch":[{"type":"track","messageId":"m1","userId":"u1","event":"A",)"
+      R"("properties":{"x": [1, "y"]}},{"type":"identify","messageId":"m2",)"
+      R"("anonymousId":"a2","traits":{"name":"N"}}],"context":{"k":1}})";
+  const std::string padded = body + std::string(simdjson::SIMDJSON_PADDING, '"') + "]}";
+  RequestContext in_place = Context();
+  in_place.body_readable_after_end = padded.size() - body.size();
+  const ParsedRequest copied = Parse(body, Endpoint::kBatch);
+  const ParsedRequest direct =
+      Parse(std::string_view(padded.data(), body.size()), Endpoint::kBatch, in_place);
+  ASSERT_EQ(direct.accepted.size(), 2u);
+  ASSERT_EQ(copied.accepted.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) EXPECT_EQ(direct.accepted[i].json, copied.accepted[i].json);
+  EXPECT_TRUE(direct.rejected.empty());
 }
 
 TEST(ParseRequest, InvalidJson) {

@@ -101,78 +101,12 @@ class JsonWriter {
   void Rewind(size_t position) { pos_ = position; }  // drops what came after `position`
 
   // A quoted, escaped string; the same text as opentrack::AppendJsonString.
-  void String(std::string_view s) {
-    // Blocks of 16 bytes are stored whole before their plain prefix is known:
-    // after reading r bytes at most 2r + 1 are written, so this is room enough.
-    char* p = Need(2 * s.size() + 2 + kSpecialBlock);
-    *p++ = '"';
-    const char* in = s.data();
-    const char* const end = in + s.size();
-    while (in != end) {
-      const size_t left = static_cast<size_t>(end - in);
-      uint32_t special;
-      if (left >= kSpecialBlock) {
-        std::memcpy(p, in, kSpecialBlock);
-        special = SpecialJsonMask16(in);
-      } else {  // the tail, zero-padded in registers (never read past `end`)
-        uint64_t lo, hi;
-        ShortWords(in, left, lo, hi);
-        special = StoreBlock(lo, hi, p) | (uint32_t{1} << left);
-      }
-      if (special == 0) {
-        p += kSpecialBlock, in += kSpecialBlock;
-        continue;
-      }
-      const auto plain = static_cast<size_t>(__builtin_ctz(special));
-      p += plain, in += plain;
-      if (in == end) break;
-      const char c = *in++;
-      if (c == '"' || c == '\\') {
-        *p++ = '\\', *p++ = c;
-      } else {  // control or non-ASCII: the careful writer, for the whole string
-        out_->resize(pos_);
-        AppendJsonString(out_, s);
-        pos_ = out_->size();
-        return;
-      }
-    }
-    *p++ = '"';
-    pos_ = p - out_->data();
-  }
+  void String(std::string_view s) { WriteString</*kPadded=*/false>(s); }
 
   // String() for text followed by at least 15 readable bytes, as simdjson's
   // DOM strings are (its string buffer is padded): whole 16-byte blocks, no
   // tail assembled from pieces (whose length-dependent branches mispredict).
-  void PaddedString(std::string_view s) {
-    char* p = Need(2 * s.size() + 2 + kSpecialBlock);
-    *p++ = '"';
-    const char* in = s.data();
-    const char* const end = in + s.size();
-    while (in != end) {
-      const size_t left = static_cast<size_t>(end - in);
-      std::memcpy(p, in, kSpecialBlock);
-      uint32_t special = SpecialJsonMask16(in);
-      if (left < kSpecialBlock) special = (special & ((1u << left) - 1)) | (1u << left);
-      if (special == 0) {
-        p += kSpecialBlock, in += kSpecialBlock;
-        continue;
-      }
-      const auto plain = static_cast<size_t>(__builtin_ctz(special));
-      p += plain, in += plain;
-      if (in == end) break;
-      const char c = *in++;
-      if (c == '"' || c == '\\') {
-        *p++ = '\\', *p++ = c;
-      } else {  // control or non-ASCII: the careful writer, for the whole string
-        out_->resize(pos_);
-        AppendJsonString(out_, s);
-        pos_ = out_->size();
-        return;
-      }
-    }
-    *p++ = '"';
-    pos_ = p - out_->data();
-  }
+  void PaddedString(std::string_view s) { WriteString</*kPadded=*/true>(s); }
 
   // Whether `s`, followed by at least 15 readable bytes, needs no escaping.
   static bool PaddedPlain(std::string_view s) {
@@ -231,6 +165,49 @@ class JsonWriter {
   }
 
  private:
+  template <bool kPadded>
+  void WriteString(std::string_view s) {
+    // Blocks of 16 bytes are stored whole before their plain prefix is known:
+    // after reading r bytes at most 2r + 1 are written, so this is room enough.
+    char* p = Need(2 * s.size() + 2 + kSpecialBlock);
+    *p++ = '"';
+    const char* in = s.data();
+    const char* const end = in + s.size();
+    while (in != end) {
+      const size_t left = static_cast<size_t>(end - in);
+      uint32_t special;
+      if (left >= kSpecialBlock) {
+        std::memcpy(p, in, kSpecialBlock);
+        special = SpecialJsonMask16(in);
+      } else if constexpr (kPadded) {  // the bytes after `end` are readable, not ours
+        std::memcpy(p, in, kSpecialBlock);
+        special = (SpecialJsonMask16(in) & ((1u << left) - 1)) | (1u << left);
+      } else {  // the tail, zero-padded in registers (never read past `end`)
+        uint64_t lo, hi;
+        ShortWords(in, left, lo, hi);
+        special = StoreBlock(lo, hi, p) | (uint32_t{1} << left);
+      }
+      if (special == 0) {
+        p += kSpecialBlock, in += kSpecialBlock;
+        continue;
+      }
+      const auto plain = static_cast<size_t>(__builtin_ctz(special));
+      p += plain, in += plain;
+      if (in == end) break;
+      const char c = *in++;
+      if (c == '"' || c == '\\') {
+        *p++ = '\\', *p++ = c;
+      } else {  // control or non-ASCII: the careful writer, for the whole string
+        out_->resize(pos_);
+        AppendJsonString(out_, s);
+        pos_ = out_->size();
+        return;
+      }
+    }
+    *p++ = '"';
+    pos_ = p - out_->data();
+  }
+
   char* Need(size_t n) {
     // std::string grows its capacity geometrically; the slack keeps resizes
     // (and their zero-filling) rare.

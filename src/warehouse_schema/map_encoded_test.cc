@@ -173,16 +173,14 @@ TEST(MapEncodedTest, PaddedInputParsedInPlaceGivesTheSameRows) {
     const std::string_view text(padded.data(), json.size());
     std::vector<EncodedTableRow> copied, in_place;
     ASSERT_TRUE(mapper.MapEncoded(json, LoadedAt(), schema_of, &copied).ok());
-    ASSERT_TRUE(mapper
-                    .MapEncoded(text, LoadedAt(), schema_of, &in_place,
-                                padded.size() - json.size())
-                    .ok());
+    ASSERT_TRUE(
+        mapper.MapEncoded(text, LoadedAt(), schema_of, &in_place, padded.size() - json.size())
+            .ok());
     ASSERT_EQ(in_place.size(), copied.size()) << json;
     for (size_t i = 0; i < copied.size(); ++i) EXPECT_EQ(in_place[i].json, copied[i].json);
     std::vector<Row> rows_copied, rows_in_place;
     ASSERT_TRUE(mapper.Map(json, LoadedAt(), &rows_copied).ok());
-    ASSERT_TRUE(
-        mapper.Map(text, LoadedAt(), &rows_in_place, padded.size() - json.size()).ok());
+    ASSERT_TRUE(mapper.Map(text, LoadedAt(), &rows_in_place, padded.size() - json.size()).ok());
     EXPECT_EQ(rows_in_place.size(), rows_copied.size());
   }
 }

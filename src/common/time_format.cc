@@ -1,6 +1,6 @@
 #include "common/time_format.h"
 
-#include "absl/time/civil_time.h"
+#include <algorithm>
 
 namespace opentrack {
 namespace {
@@ -51,11 +51,59 @@ bool ParseZone(std::string_view s, size_t pos, int* offset_seconds) {
   return true;
 }
 
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (civil-from-days
+// inverted). By hand rather than absl::CivilDay: time zone code (cctz) was 5%
+// of a /v1/batch request.
+int64_t DaysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// "YYYY-MM-DDTHH:MM:SS.fffZ" or "...:SS.ffffffZ", the forms clients and our
+// own pipeline write, decoded without the general parser; nullopt for
+// anything else (including leap seconds), which the general parser decides.
+std::optional<absl::Time> ParseCommonForm(std::string_view s) {
+  if ((s.size() != 24 && s.size() != 27) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+      s[13] != ':' || s[16] != ':' || s[19] != '.' || s.back() != 'Z') {
+    return std::nullopt;
+  }
+  size_t pos = 0;
+  int year, month, day, hour, minute, second, fraction;
+  const auto field = [&](size_t at, int n, int* value) {
+    pos = at;
+    return ReadDigits(s, &pos, n, value);
+  };
+  const int fraction_digits = static_cast<int>(s.size()) - 21;
+  if (!field(0, 4, &year) || !field(5, 2, &month) || !field(8, 2, &day) || !field(11, 2, &hour) ||
+      !field(14, 2, &minute) || !field(17, 2, &second) || !field(20, fraction_digits, &fraction)) {
+    return std::nullopt;
+  }
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
+      hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  const int64_t micros = fraction_digits == 3 ? int64_t{fraction} * 1000 : fraction;
+  return absl::FromUnixMicros(((DaysFromCivil(year, month, day) * 24 + hour) * 60 + minute) *
+                                  60000000 +
+                              second * int64_t{1000000} + micros);
+}
+
 }  // namespace
 
 std::optional<absl::Time> ParseTimestamp(std::string_view s, TimestampParseOptions options) {
   // Cheap rejection first: this runs on every string property value.
   if (s.size() < 10 || !IsDigit(s[0]) || s[4] != '-' || s[7] != '-') return std::nullopt;
+  if (std::optional<absl::Time> t = ParseCommonForm(s)) return t;
   size_t pos = 0;
   int year, month, day, hour = 0, minute = 0, second = 0;
   if (!ReadDigits(s, &pos, 4, &year) || !Expect(s, &pos, '-') || !ReadDigits(s, &pos, 2, &month) ||
@@ -93,14 +141,11 @@ std::optional<absl::Time> ParseTimestamp(std::string_view s, TimestampParseOptio
     if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
     if (!ParseZone(s, pos, &offset_seconds)) return std::nullopt;
   }
-  const absl::CivilDay civil_day(year, month, day);
-  if (civil_day.year() != year || civil_day.month() != month || civil_day.day() != day) {
-    return std::nullopt;  // e.g. February 30th
-  }
-  const absl::CivilSecond cs(year, month, day, hour, minute, std::min(second, 59));
-  absl::Time t = absl::FromCivil(cs, absl::UTCTimeZone());
-  if (second == 60) t += absl::Seconds(1);  // leap second: roll into the next minute
-  return t - absl::Seconds(offset_seconds) + absl::Nanoseconds(nanos);
+  if (day > DaysInMonth(year, month)) return std::nullopt;  // e.g. February 30th
+  // A leap second (:60) rolls into the next minute.
+  const int64_t seconds =
+      ((DaysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second;
+  return absl::FromUnixSeconds(seconds - offset_seconds) + absl::Nanoseconds(nanos);
 }
 
 std::string FormatTimestampMillis(absl::Time t) {
@@ -114,27 +159,45 @@ std::string FormatTimestampMicros(absl::Time t) {
 }
 
 void AppendTimestampMicros(std::string* out, absl::Time t) {
-  // Hand-formatted: this runs for several columns of every row.
-  const absl::CivilSecond cs = absl::ToCivilSecond(t, absl::UTCTimeZone());
-  const int64_t micros = absl::ToInt64Microseconds(t - absl::FromCivil(cs, absl::UTCTimeZone()));
+  AppendUnixMicrosTimestamp(out, absl::ToUnixMicros(t));
+}
+
+void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros) {
+  // Hand-formatted (days-from-civil inverted, proleptic Gregorian): this
+  // runs for several columns of every row and several fields of every event.
+  int64_t days =
+      unix_micros >= 0 ? unix_micros / 86400000000 : -((-unix_micros + 86399999999) / 86400000000);
+  int64_t rem = unix_micros - days * 86400000000;
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const int64_t fraction = rem % 1000000;
+  rem /= 1000000;
   char buf[27];
   auto put = [&buf](int pos, int64_t value, int digits) {
-    for (int i = digits - 1; i >= 0; --i, value /= 10)
+    for (int i = digits - 1; i >= 0; --i, value /= 10) {
       buf[pos + i] = static_cast<char>('0' + value % 10);
+    }
   };
-  put(0, cs.year(), 4);
+  put(0, year, 4);
   buf[4] = '-';
-  put(5, cs.month(), 2);
+  put(5, month, 2);
   buf[7] = '-';
-  put(8, cs.day(), 2);
+  put(8, day, 2);
   buf[10] = 'T';
-  put(11, cs.hour(), 2);
+  put(11, rem / 3600, 2);
   buf[13] = ':';
-  put(14, cs.minute(), 2);
+  put(14, rem / 60 % 60, 2);
   buf[16] = ':';
-  put(17, cs.second(), 2);
+  put(17, rem % 60, 2);
   buf[19] = '.';
-  put(20, micros, 6);
+  put(20, fraction, 6);
   buf[26] = 'Z';
   out->append(buf, sizeof(buf));
 }

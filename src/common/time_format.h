@@ -3,6 +3,7 @@
 #ifndef OPENTRACK_COMMON_TIME_FORMAT_H_
 #define OPENTRACK_COMMON_TIME_FORMAT_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ std::string FormatTimestampMillis(absl::Time t);
 // "2024-01-01T00:05:00.000000Z"
 std::string FormatTimestampMicros(absl::Time t);
 void AppendTimestampMicros(std::string* out, absl::Time t);
+// The same text for microseconds since the Unix epoch.
+void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros);
 
 }  // namespace opentrack
 

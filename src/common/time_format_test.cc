@@ -1,5 +1,10 @@
 #include "common/time_format.h"
 
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace opentrack {
@@ -37,6 +42,68 @@ TEST(FormatTimestampTest, MillisAndMicros) {
   const absl::Time t = Utc(2024, 1, 1, 0, 5, 0) + absl::Microseconds(123456);
   EXPECT_EQ(FormatTimestampMillis(t), "2024-01-01T00:05:00.123Z");
   EXPECT_EQ(FormatTimestampMicros(t), "2024-01-01T00:05:00.123456Z");
+}
+
+// The calendar arithmetic is ours (no cctz on the hot path); absl's civil
+// time is the reference. Random instants over years 1000-9999 (absl's %Y does
+// not zero-pad earlier years), written in the forms clients send, parse to
+// what absl::ParseTime makes of them.
+TEST(ParseTimestampTest, AgreesWithAbslOverTheWholeRange) {
+  std::mt19937_64 rng(7);
+  const int64_t lo = absl::ToUnixSeconds(Utc(1000, 1, 2, 0, 0, 0));
+  const int64_t hi = absl::ToUnixSeconds(Utc(9999, 12, 31, 0, 0, 0));
+  std::uniform_int_distribution<int64_t> second(lo, hi);
+  std::uniform_int_distribution<int64_t> micros(0, 999999);
+  std::uniform_int_distribution<int> offset_minutes(-14 * 60, 14 * 60);
+  const std::vector<std::string> formats = {"%Y-%m-%dT%H:%M:%E3SZ", "%Y-%m-%dT%H:%M:%E6SZ",
+                                            "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%E*S%Ez"};
+  for (int i = 0; i < 20000; ++i) {
+    const absl::Time t = absl::FromUnixSeconds(second(rng)) + absl::Microseconds(micros(rng));
+    const absl::TimeZone zone = absl::FixedTimeZone(offset_minutes(rng) * 60);
+    for (const std::string& format : formats) {
+      const std::string text =
+          absl::FormatTime(format, t, format.back() == 'Z' ? absl::UTCTimeZone() : zone);
+      absl::Time want;
+      std::string error;
+      ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &want, &error)) << text << error;
+      EXPECT_EQ(ParseTimestamp(text), want) << text;
+    }
+  }
+  for (const char* text : {"2024-02-29T12:00:00.000Z", "2000-02-29T00:00:00Z",
+                           "2016-12-31T23:59:60.000Z", "2016-12-31T23:59:60Z"}) {
+    absl::Time want;
+    std::string error;
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &want, &error)) << text << error;
+    EXPECT_EQ(ParseTimestamp(text), want) << text;
+  }
+  for (const char* text : {"2023-02-29T12:00:00.000Z", "1900-02-29T00:00:00Z",
+                           "2024-04-31T00:00:00.000000Z", "2024-01-01T00:00:61Z"}) {
+    EXPECT_EQ(ParseTimestamp(text), std::nullopt) << text;
+  }
+}
+
+TEST(FormatTimestampTest, AgreesWithAbslOverTheWholeRange) {
+  // Years 1000-9999 (absl's %Y does not zero-pad earlier ones), and the ends.
+  for (const auto& [t, text] : std::vector<std::pair<absl::Time, std::string>>{
+           {Utc(1, 1, 1, 0, 0, 0), "0001-01-01T00:00:00.000000Z"},
+           {Utc(433, 3, 3, 10, 7, 17), "0433-03-03T10:07:17.000000Z"},
+           {Utc(9999, 12, 31, 23, 59, 59) + absl::Microseconds(999999),
+            "9999-12-31T23:59:59.999999Z"}}) {
+    EXPECT_EQ(FormatTimestampMicros(t), text);
+    EXPECT_EQ(ParseTimestamp(text), t) << text;
+  }
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<int64_t> unix_micros(
+      absl::ToUnixMicros(Utc(1000, 1, 1, 0, 0, 0)),
+      absl::ToUnixMicros(Utc(9999, 12, 31, 23, 59, 59)));
+  for (int i = 0; i < 100000; ++i) {
+    const int64_t m = unix_micros(rng);
+    std::string got;
+    AppendUnixMicrosTimestamp(&got, m);
+    ASSERT_EQ(
+        got, absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromUnixMicros(m), absl::UTCTimeZone()))
+        << m;
+  }
 }
 
 }  // namespace

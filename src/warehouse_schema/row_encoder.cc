@@ -5,6 +5,7 @@
 
 #include "common/json_text.h"
 #include "common/json_writer.h"
+#include "common/time_format.h"
 #include "warehouse_schema/internal/value_router.h"
 #include "warehouse_schema/internal/value_writer.h"
 
@@ -16,39 +17,7 @@ using internal::WriteValue;
 }  // namespace
 
 void AppendTimestampMicrosText(int64_t micros, std::string* out) {
-  // Days-from-civil inverted (proleptic Gregorian), as in common calendar texts.
-  int64_t days = micros >= 0 ? micros / 86400000000 : -((-micros + 86399999999) / 86400000000);
-  int64_t rem = micros - days * 86400000000;
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const int64_t frac = rem % 1000000;
-  rem /= 1000000;
-  char buf[27];
-  auto put = [&buf](int pos, int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i, v /= 10) buf[pos + i] = static_cast<char>('0' + v % 10);
-  };
-  put(0, year, 4);
-  buf[4] = '-';
-  put(5, month, 2);
-  buf[7] = '-';
-  put(8, day, 2);
-  buf[10] = 'T';
-  put(11, rem / 3600, 2);
-  buf[13] = ':';
-  put(14, rem / 60 % 60, 2);
-  buf[16] = ':';
-  put(17, rem % 60, 2);
-  buf[19] = '.';
-  put(20, frac, 6);
-  buf[26] = 'Z';
-  out->append(buf, sizeof(buf));
+  AppendUnixMicrosTimestamp(out, micros);
 }
 
 void AppendEncodedRow(const Row& row, const SchemaIndex& schema, std::string* out) {

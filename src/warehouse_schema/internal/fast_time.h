@@ -1,6 +1,5 @@
-// Timestamp parsing for the mapper's hot path: the forms our own pipeline
-// writes ("...:SS.ffffffZ", and clients' "...:SS.fffZ") are decoded directly;
-// everything else goes through common/time_format.h.
+// Timestamp parsing for the mapper's hot path: most string values are
+// rejected by a few byte checks before common/time_format.h's parser runs.
 #ifndef OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_FAST_TIME_H_
 #define OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_FAST_TIME_H_
 

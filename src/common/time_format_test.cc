@@ -44,6 +44,14 @@ TEST(FormatTimestampTest, MillisAndMicros) {
   EXPECT_EQ(FormatTimestampMicros(t), "2024-01-01T00:05:00.123456Z");
 }
 
+// What absl::ParseTime makes of an RFC 3339 date-time: the reference.
+absl::Time AbslParsed(const std::string& text) {
+  absl::Time t;
+  std::string error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &t, &error)) << text << error;
+  return t;
+}
+
 // The calendar arithmetic is ours (no cctz on the hot path); absl's civil
 // time is the reference. Random instants over years 1000-9999 (absl's %Y does
 // not zero-pad earlier years), written in the forms clients send, parse to
@@ -63,18 +71,12 @@ TEST(ParseTimestampTest, AgreesWithAbslOverTheWholeRange) {
     for (const std::string& format : formats) {
       const std::string text =
           absl::FormatTime(format, t, format.back() == 'Z' ? absl::UTCTimeZone() : zone);
-      absl::Time want;
-      std::string error;
-      ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &want, &error)) << text << error;
-      EXPECT_EQ(ParseTimestamp(text), want) << text;
+      EXPECT_EQ(ParseTimestamp(text), AbslParsed(text)) << text;
     }
   }
   for (const char* text : {"2024-02-29T12:00:00.000Z", "2000-02-29T00:00:00Z",
                            "2016-12-31T23:59:60.000Z", "2016-12-31T23:59:60Z"}) {
-    absl::Time want;
-    std::string error;
-    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &want, &error)) << text << error;
-    EXPECT_EQ(ParseTimestamp(text), want) << text;
+    EXPECT_EQ(ParseTimestamp(text), AbslParsed(text)) << text;
   }
   for (const char* text : {"2023-02-29T12:00:00.000Z", "1900-02-29T00:00:00Z",
                            "2024-04-31T00:00:00.000000Z", "2024-01-01T00:00:61Z"}) {

@@ -1,7 +1,5 @@
 #include "common/time_format.h"
 
-#include <algorithm>
-
 namespace opentrack {
 namespace {
 

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <span>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "common/error_code.h"
+#include "common/padded_parse.h"
 #include "common/time_format.h"
 #include "segment/element_text.h"
 #include "segment/event_normalizer.h"
@@ -39,9 +39,8 @@ std::string JsonErrorReason(simdjson::error_code error, size_t max_depth) {
   }
 }
 
-// One parser per thread: they are costly to create and keep their buffers.
-// A body without SIMDJSON_PADDING readable bytes after it is copied into a
-// reused padded buffer.
+// One parser per thread: they are costly to create and keep their buffers
+// (`padded` too: see ParsePadded).
 struct ThreadParser {
   simdjson::dom::parser parser;
   std::string padded;
@@ -60,12 +59,7 @@ simdjson::simdjson_result<simdjson::dom::element> ParseJson(std::string_view bod
     const size_t capacity = std::max<size_t>(state.parser.capacity(), 1);
     if (const auto error = state.parser.allocate(capacity, max_depth)) return error;
   }
-  if (readable_after_end >= simdjson::SIMDJSON_PADDING) {
-    return state.parser.parse(body.data(), body.size(), /*realloc_if_needed=*/false);
-  }
-  state.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
-  if (!body.empty()) std::memcpy(state.padded.data(), body.data(), body.size());
-  return state.parser.parse(state.padded.data(), body.size(), /*realloc_if_needed=*/false);
+  return ParsePadded(state.parser, body, readable_after_end, &state.padded);
 }
 
 // Moves `cursor` (at the body's '{') to the inside of the `batch` array that

@@ -1,11 +1,11 @@
 #include "warehouse_schema/event_mapper.h"
 
 #include <algorithm>
-#include <cstring>
 #include <optional>
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "common/padded_parse.h"
 #include "common/time_format.h"
 #include "warehouse_schema/internal/fast_text.h"
 #include "warehouse_schema/internal/fast_time.h"
@@ -179,18 +179,8 @@ std::optional<TableKind> KindOfType(std::string_view type) {
 }  // namespace
 
 absl::Status EventMapper::Parse(std::string_view json, size_t readable_after_end, Event* e) {
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: without them,
-  // parse a padded copy.
-  const char* text = json.data();
-  if (readable_after_end < simdjson::SIMDJSON_PADDING) {
-    if (padded_.size() < json.size() + simdjson::SIMDJSON_PADDING) {
-      padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
-    }
-    std::memcpy(padded_.data(), json.data(), json.size());
-    text = padded_.data();
-  }
   element doc;
-  if (const auto error = parser_.parse(text, json.size(), false).get(doc)) {
+  if (const auto error = ParsePadded(parser_, json, readable_after_end, &padded_).get(doc)) {
     return Invalid(absl::StrCat("not valid JSON: ", simdjson::error_message(error)));
   }
   object root;

@@ -97,6 +97,14 @@ class JsonWriter {
     pos_ += size;
   }
   void Unwrite() { --pos_; }  // drops the last byte written
+  // Replaces a byte already written.
+  void Overwrite(size_t position, char c) { (*out_)[position] = c; }
+
+  // For callers that assemble text themselves: room for `n` bytes at the
+  // returned pointer; Commit(end) keeps what was written before `end`.
+  // Nothing may be written through the writer in between.
+  char* Reserve(size_t n) { return Need(n); }
+  void Commit(const char* end) { pos_ = static_cast<size_t>(end - out_->data()); }
   size_t position() const { return pos_; }
   void Rewind(size_t position) { pos_ = position; }  // drops what came after `position`
 
@@ -208,11 +216,17 @@ class JsonWriter {
     pos_ = p - out_->data();
   }
 
-  char* Need(size_t n) {
+  // Inlined into every write: the check, not the growth.
+  [[gnu::always_inline]] char* Need(size_t n) {
+    if (pos_ + n > out_->size()) [[unlikely]] {
+      Grow(n);
+    }
+    return out_->data() + pos_;
+  }
+  [[gnu::noinline]] void Grow(size_t n) {
     // std::string grows its capacity geometrically; the slack keeps resizes
     // (and their zero-filling) rare.
-    if (pos_ + n > out_->size()) out_->resize(pos_ + n + 1024);
-    return out_->data() + pos_;
+    out_->resize(pos_ + n + 1024);
   }
 
   // The 1 to 15 bytes at `in` as two little-endian words, zero-padded. Built

@@ -88,6 +88,27 @@ std::string Written(double v) {
 
 // JsonWriter::Double's decimal fast path writes exactly what std::to_chars
 // writes, for the values it takes and the ones it leaves to to_chars.
+// Reserve/Commit for text assembled by the caller, Overwrite of a byte already
+// written, and growth past the first reservation of a scratch buffer.
+TEST(JsonWriterTest, ReserveCommitAndOverwrite) {
+  std::string scratch;
+  for (int round = 0; round < 2; ++round) {  // the buffer reused: the same text
+    JsonWriter w(&scratch, JsonWriter::Scratch{});
+    w.Char(',');
+    for (int i = 0; i < 300; ++i) {
+      char* p = w.Reserve(8);
+      std::memcpy(p, "abc", 3);
+      w.Commit(p + 3);
+      w.Int(i);
+    }
+    w.Overwrite(0, '{');
+    const std::string_view text = w.Written();
+    EXPECT_EQ(text.substr(0, 9), "{abc0abc1");
+    EXPECT_EQ(text.substr(text.size() - 6), "abc299");
+    EXPECT_EQ(text.size(), 1u + 300 * 3 + 10 + 90 * 2 + 200 * 3);
+  }
+}
+
 TEST(JsonWriterTest, DoubleMatchesToChars) {
   std::vector<double> values = {
       0.01,  0.015,     0.1,      0.3,           0.1 + 0.2,        1.5,

@@ -1,6 +1,7 @@
 #include "warehouse_schema/event_mapper.h"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <type_traits>
 
@@ -104,12 +105,19 @@ void EventMapper::ResetCachesIfFull() {
   for (std::string_view name : kFixedNames) Intern(std::string(name));
 }
 
-const EventMapper::ColumnName& EventMapper::LookupColumn() {
+void EventMapper::AppendPath(const PathKey* key) {
+  if (key == nullptr) return;
+  AppendPath(key->parent);
+  if (!path_.empty()) path_.push_back('_');
+  path_.append(key->key);
+}
+
+const EventMapper::ColumnName& EventMapper::LookupColumn(const PathKey* parent,
+                                                         std::string_view key) {
   path_.clear();
-  for (const std::string_view key : keys_) {
-    if (!path_.empty()) path_.push_back('_');
-    path_.append(key);
-  }
+  AppendPath(parent);
+  if (!path_.empty()) path_.push_back('_');
+  path_.append(key);
   const uint32_t path_hash = internal::NameHash(path_);
   if (const ColumnName* found = columns_.Find(path_, path_hash)) return *found;
   ColumnName entry;
@@ -166,13 +174,20 @@ absl::Status ReadObject(const element& v, std::string_view key, std::optional<ob
   return absl::OkStatus();
 }
 
+// `k == literal`, inlined: string_view's == was an out-of-line memcmp call
+// for each top-level key.
+template <size_t N>
+bool Is(std::string_view k, const char (&literal)[N]) {
+  return k.size() == N - 1 && internal::SameBytes(k.data(), literal, N - 1);
+}
+
 std::optional<TableKind> KindOfType(std::string_view type) {
-  if (type == "track") return TableKind::kTracks;
-  if (type == "identify") return TableKind::kIdentifies;
-  if (type == "page") return TableKind::kPages;
-  if (type == "screen") return TableKind::kScreens;
-  if (type == "group") return TableKind::kGroups;
-  if (type == "alias") return TableKind::kAliases;
+  if (Is(type, "track")) return TableKind::kTracks;
+  if (Is(type, "identify")) return TableKind::kIdentifies;
+  if (Is(type, "page")) return TableKind::kPages;
+  if (Is(type, "screen")) return TableKind::kScreens;
+  if (Is(type, "group")) return TableKind::kGroups;
+  if (Is(type, "alias")) return TableKind::kAliases;
   return std::nullopt;
 }
 
@@ -193,38 +208,38 @@ absl::Status EventMapper::Parse(std::string_view json, size_t readable_after_end
     absl::Status s;
     switch (k.size()) {
       case 4:
-        if (k == "type") s = ReadString(v, k, &type);
-        if (k == "name") s = ReadString(v, k, &e->name);
+        if (Is(k, "type")) s = ReadString(v, k, &type);
+        if (Is(k, "name")) s = ReadString(v, k, &e->name);
         break;
       case 5:
-        if (k == "event") s = ReadString(v, k, &e->event);
+        if (Is(k, "event")) s = ReadString(v, k, &e->event);
         break;
       case 6:
-        if (k == "userId") s = ReadString(v, k, &e->user_id);
-        if (k == "sentAt") s = ReadTimestamp(v, k, &e->sent_at);
-        if (k == "traits") s = ReadObject(v, k, &e->traits);
+        if (Is(k, "userId")) s = ReadString(v, k, &e->user_id);
+        if (Is(k, "sentAt")) s = ReadTimestamp(v, k, &e->sent_at);
+        if (Is(k, "traits")) s = ReadObject(v, k, &e->traits);
         break;
       case 7:
-        if (k == "groupId") s = ReadString(v, k, &e->group_id);
-        if (k == "context") s = ReadObject(v, k, &e->context);
+        if (Is(k, "groupId")) s = ReadString(v, k, &e->group_id);
+        if (Is(k, "context")) s = ReadObject(v, k, &e->context);
         break;
       case 8:
-        if (k == "category") s = ReadString(v, k, &e->category);
+        if (Is(k, "category")) s = ReadString(v, k, &e->category);
         break;
       case 9:
-        if (k == "messageId") s = ReadString(v, k, &message_id);
-        if (k == "timestamp") s = ReadTimestamp(v, k, &e->timestamp);
+        if (Is(k, "messageId")) s = ReadString(v, k, &message_id);
+        if (Is(k, "timestamp")) s = ReadTimestamp(v, k, &e->timestamp);
         break;
       case 10:
-        if (k == "receivedAt") s = ReadTimestamp(v, k, &e->received_at);
-        if (k == "previousId") s = ReadString(v, k, &e->previous_id);
-        if (k == "properties") s = ReadObject(v, k, &e->properties);
+        if (Is(k, "receivedAt")) s = ReadTimestamp(v, k, &e->received_at);
+        if (Is(k, "previousId")) s = ReadString(v, k, &e->previous_id);
+        if (Is(k, "properties")) s = ReadObject(v, k, &e->properties);
         break;
       case 11:
-        if (k == "anonymousId") s = ReadString(v, k, &e->anonymous_id);
+        if (Is(k, "anonymousId")) s = ReadString(v, k, &e->anonymous_id);
         break;
       case 17:
-        if (k == "originalTimestamp") s = ReadTimestamp(v, k, &e->original_timestamp);
+        if (Is(k, "originalTimestamp")) s = ReadTimestamp(v, k, &e->original_timestamp);
         break;
       default:
         break;
@@ -325,12 +340,18 @@ class EncodingOut {
  public:
   // Writes into `scratch` (see JsonWriter::Scratch); Finish copies the row out.
   EncodingOut(const SchemaIndex* schema, RowClaims claims, std::string* scratch)
-      : schema_(schema), claims_(claims), w_(scratch, JsonWriter::Scratch{}) {
-    w_.Char('{');
-  }
+      : schema_(schema),
+        generation_(schema != nullptr ? schema->generation() : 0),
+        claims_(claims),
+        w_(scratch, JsonWriter::Scratch{}) {}
+  // Every key is written with its leading comma (no first-cell check per
+  // cell); the row's first byte then becomes its '{'.
   void Finish(std::string* json) {
+    if (schema_ == nullptr) return;
+    if (w_.position() == 0) w_.Char('{');  // a row without cells
     w_.Char('}');
-    if (schema_ != nullptr) json->assign(w_.Written());
+    w_.Overwrite(0, '{');
+    json->assign(w_.Written());
   }
   EncodingOut(const EncodingOut&) = delete;
   EncodingOut& operator=(const EncodingOut&) = delete;
@@ -385,14 +406,12 @@ class EncodingOut {
       const SchemaIndex::Entry* entry = Resolve(name, hash, cache);
       if (entry != nullptr && entry->type == ColumnType::kString) {
         const size_t mark = w_.position();
-        const size_t skip_comma = skip_comma_;
         WriteKey(*entry);
         if (WriteCompactJsonAsString(array, w_)) {
           if (recording_ != nullptr) Record(name, hash, entry->type);
           return;
         }
         w_.Rewind(mark);
-        skip_comma_ = skip_comma;
       }
     }
     scratch->clear();
@@ -406,7 +425,6 @@ class EncodingOut {
     recording_ = record;
     record->bytes.clear();
     record->cells.clear();
-    record->signature.clear();
     record->ids.clear();
     record->reusable = true;
     record->start = w_.position();
@@ -428,13 +446,12 @@ class EncodingOut {
   bool ReuseScratchPrefix(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
     if (w_.position() != record.start || !Fits(record, mapper)) return false;
     w_.Rewind(record.end);
-    skip_comma_ = 0;
     return true;
   }
   // Writes a recorded context again when every one of its columns has the
   // same type here: the bytes are then the same. False: nothing written.
   bool TryReuse(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
-    if (skip_comma_ != 0 || !Fits(record, mapper)) return false;
+    if (!Fits(record, mapper)) return false;
     w_.Raw(record.bytes);
     return true;
   }
@@ -445,23 +462,28 @@ class EncodingOut {
   // True when this row's table gives every cell of `record` the type it had.
   bool Fits(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
     if (schema_ == nullptr || !siblings_.empty() || !record.reusable) return false;
-    if (mapper.RegionFits(schema_->generation(), record.shape)) return true;
+    if (mapper.RegionFits(generation_, record.shape)) return true;
     for (const EventMapper::EncodedRegion::Cell& c : record.cells) {
       const SchemaIndex::Entry* entry = schema_->Lookup(c.name, c.hash);
       if (entry == nullptr || entry->type != c.type) return false;
     }
-    mapper.RememberRegionFits(schema_->generation(), record.shape);
+    mapper.RememberRegionFits(generation_, record.shape);
     return true;
   }
 
+  // The cached entry when `cache` has one for this schema (the usual case).
   template <typename Cache>
   const SchemaIndex::Entry* Resolve(std::string_view name, uint32_t hash, Cache* cache) {
-    if (cache == nullptr) return schema_->Lookup(name, hash);
-    const uint64_t generation = schema_->generation();
-    if (cache[0].generation == generation) return cache[0].entry;
-    if (cache[1].generation == generation) return cache[1].entry;
+    if (cache != nullptr) {
+      if (cache[0].generation == generation_) return cache[0].entry;
+      if (cache[1].generation == generation_) return cache[1].entry;
+    }
+    return LookupAndCache(name, hash, cache);
+  }
+  template <typename Cache>
+  const SchemaIndex::Entry* LookupAndCache(std::string_view name, uint32_t hash, Cache* cache) {
     const SchemaIndex::Entry* entry = schema_->Lookup(name, hash);
-    if (entry != nullptr) cache[1] = cache[0], cache[0] = {generation, entry};
+    if (entry != nullptr && cache != nullptr) cache[1] = cache[0], cache[0] = {generation_, entry};
     return entry;
   }
 
@@ -489,20 +511,25 @@ class EncodingOut {
 
   void Record(std::string_view name, uint32_t hash, ColumnType type) {
     recording_->cells.push_back({name, hash, type});
-    recording_->signature.push_back(reinterpret_cast<uintptr_t>(name.data()) << 3 |
-                                    static_cast<uint64_t>(type));
   }
 
-  // The key is ',"name":' then padding; the row's first cell skips the comma.
-  void WriteKey(const SchemaIndex::Entry& entry) {
-    w_.RawPadded(entry.key.data() + skip_comma_, entry.key_size - skip_comma_);
-    skip_comma_ = 0;
+  // The key is ',"name":' then 16 to 31 bytes of padding (SchemaIndex::Entry),
+  // so at least 32 readable bytes: most keys are one 32-byte copy.
+  [[gnu::always_inline]] void WriteKey(const SchemaIndex::Entry& entry) {
+    constexpr size_t kFirst = 2 * kSpecialBlock;
+    const size_t size = entry.key_size;
+    const char* key = entry.key.data();
+    char* p = w_.Reserve(size + kFirst);
+    std::memcpy(p, key, kFirst);
+    for (size_t i = kFirst; i < size; i += kSpecialBlock)
+      std::memcpy(p + i, key + i, kSpecialBlock);
+    w_.Commit(p + size);
   }
 
   const SchemaIndex* schema_;
+  const uint64_t generation_;  // of schema_
   const RowClaims claims_;
   JsonWriter w_;
-  size_t skip_comma_ = 1;
   EventMapper::EncodedRegion* recording_ = nullptr;
   std::vector<std::string> siblings_;  // sibling columns this row used
 };
@@ -576,8 +603,12 @@ absl::Status EventMapper::Begin(std::string_view json, size_t readable_after_end
   ResetCachesIfFull();
   if (absl::Status s = Parse(json, readable_after_end, e); !s.ok()) return s;
   e->loaded_micros = absl::ToUnixMicros(loaded_at);
-  loaded_at_text_.clear();
-  AppendTimestampMicrosText(e->loaded_micros, &loaded_at_text_);
+  // A batch's events share `loaded_at`: format it once.
+  if (loaded_at_text_.empty() || e->loaded_micros != loaded_micros_) {
+    loaded_micros_ = e->loaded_micros;
+    loaded_at_text_.clear();
+    AppendTimestampMicrosText(loaded_micros_, &loaded_at_text_);
+  }
 
   // Context columns are the same on every row of the event: build them once.
   context_.arena.clear();
@@ -588,10 +619,9 @@ absl::Status EventMapper::Begin(std::string_view json, size_t readable_after_end
   row_prefix_.recorded = false;
   if (e->context && context_row) {
     NewRowStamp();
-    keys_.assign(1, "context");
+    const PathKey context{nullptr, "context"};  // properties and traits are not prefixed
     RowOut out(&context_);
-    Flatten(*e->context, 0, context_node_, out);
-    keys_.clear();  // properties and traits are not prefixed
+    Flatten(*e->context, &context, 0, context_node_, out);
   }
   arena_hint_ = json.size() + 64;
   cells_hint_ = context_.cells.size() + 48;
@@ -652,7 +682,8 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
       }
       auto&& row = sink.Start(e, table.name, true);
       if (!ReuseRowPrefix(row)) add_shared(row);
-      if (e.properties) Flatten(*e.properties, bit(TableKind::kEvent), table.payload_node, row);
+      if (e.properties)
+        Flatten(*e.properties, nullptr, bit(TableKind::kEvent), table.payload_node, row);
       break;
     }
     case TableKind::kIdentifies:
@@ -663,7 +694,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
         AddStandard(e, true, e.message_id, row);
         if (is_group) AddFixedString(kGroupIdId, *e.group_id, row);
         AddContext(row);
-        if (e.traits) Flatten(*e.traits, bit(e.kind), PayloadNode(e.kind), row);
+        if (e.traits) Flatten(*e.traits, nullptr, bit(e.kind), PayloadNode(e.kind), row);
       }
       // users / accounts: the latest state of a user or group, keyed on its id.
       const std::optional<std::string_view> key = is_group ? e.group_id : e.user_id;
@@ -672,7 +703,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
         auto&& state = sink.Start(e, is_group ? "accounts" : "users", true);
         AddStandard(e, false, *key, state);
         AddContext(state);
-        if (e.traits) Flatten(*e.traits, bit(kind), PayloadNode(e.kind), state);
+        if (e.traits) Flatten(*e.traits, nullptr, bit(kind), PayloadNode(e.kind), state);
       }
       break;
     }
@@ -684,7 +715,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
       if (e.name) AddFixedString(kNameId, *e.name, row);
       if (is_page && e.category) AddFixedString(kCategoryId, *e.category, row);
       AddContext(row);
-      if (e.properties) Flatten(*e.properties, bit(e.kind), PayloadNode(e.kind), row);
+      if (e.properties) Flatten(*e.properties, nullptr, bit(e.kind), PayloadNode(e.kind), row);
       break;
     }
     case TableKind::kAliases: {
@@ -693,7 +724,8 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
       AddFixedString(kPreviousIdId, *e.previous_id, row);
       AddContext(row);
       if (e.traits) {
-        Flatten(*e.traits, bit(TableKind::kAliases), PayloadNode(TableKind::kAliases), row);
+        Flatten(*e.traits, nullptr, bit(TableKind::kAliases), PayloadNode(TableKind::kAliases),
+                row);
       }
       break;
     }
@@ -707,6 +739,12 @@ void EventMapper::NewRowStamp() {
 }
 
 void EventMapper::SetShape(EncodedRegion& region) {
+  // Built here, not per recorded cell: a shape is needed once per region.
+  region.signature.clear();
+  for (const EncodedRegion::Cell& c : region.cells) {
+    region.signature.push_back(reinterpret_cast<uintptr_t>(c.name.data()) << 3 |
+                               static_cast<uint64_t>(c.type));
+  }
   region.shape =
       region_shapes_.try_emplace(region.signature, static_cast<uint32_t>(region_shapes_.size()))
           .first->second;
@@ -802,9 +840,8 @@ void EventMapper::AddContext(Out& out) {
       out.StartRecording(&encoded_context_);
       claim_log_ = &encoded_context_.ids;
     }
-    keys_.assign(1, "context");
-    Flatten(*context_object_, 0, context_node_, out);
-    keys_.clear();
+    const PathKey context{nullptr, "context"};
+    Flatten(*context_object_, &context, 0, context_node_, out);
     if (record) {
       claim_log_ = outer_log;
       out.StopRecording(/*keep_bytes=*/true);
@@ -814,45 +851,44 @@ void EventMapper::AddContext(Out& out) {
 }
 
 template <typename Out>
-void EventMapper::Flatten(const object& obj, uint16_t table_bit, uint32_t& node, Out& out) {
+void EventMapper::Flatten(const object& obj, const PathKey* path, uint16_t table_bit,
+                          uint32_t& node, Out& out) {
   if (node == kNoNode) node = NewNode();
   // A child adds nodes (a deque: no reference moves), never fields here.
   std::vector<FieldGuess>& fields = nodes_[node].fields;
   size_t i = 0;
   // The iterator's key() and value(), not key_value_pair copies: copying the
   // pair through the stack stalled store-to-load forwarding on every field.
-  for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+  for (auto it = obj.begin(), end = obj.end(); it != end; ++it, ++i) {
     const std::string_view key = it.key();
-    keys_.push_back(key);
     if (i == fields.size()) fields.emplace_back();
-    FieldGuess& guess = fields[i++];
+    FieldGuess& guess = fields[i];
     if (guess.key.size() != key.size() ||
         !internal::SameBytes(guess.key.data(), key.data(), key.size())) {
       guess = FieldGuess{std::string(key)};
     }
     const element v = it.value();
-    if (v.type() == element_type::OBJECT) {
-      const object child = v.get_object().value_unsafe();
-      uint32_t child_node = guess.child;
-      Flatten(child, table_bit, child_node, out);
-      fields[i - 1].child = child_node;
-    } else if (!v.is_null()) {
+    // Read once: every write to the row (char stores) could alias the tape.
+    const element_type type = v.type();
+    if (type == element_type::OBJECT) {
+      const PathKey child_path{path, key};
+      Flatten(v.get_object().value_unsafe(), &child_path, table_bit, guess.child, out);
+    } else if (type != element_type::NULL_VALUE) {
       if (guess.column == nullptr) {
-        const ColumnName& column = LookupColumn();
+        const ColumnName& column = LookupColumn(path, key);
         guess.column = &column;
         guess.plain = {column.name, column.hash, column.id};
         guess.prefixed = {column.prefixed, column.prefixed_hash, column.prefixed_id};
         guess.reserved_mask = column.reserved_mask;
       }
-      AddValue(v, guess, table_bit, guess.entries, out);
+      AddValue(v, type, guess, table_bit, out);
     }
-    keys_.pop_back();
   }
 }
 
 template <typename Out>
-void EventMapper::AddValue(const element& v, const FieldGuess& guess, uint16_t table_bit,
-                           EntryCache* entries, Out& out) {
+void EventMapper::AddValue(const element& v, element_type type, FieldGuess& guess,
+                           uint16_t table_bit, Out& out) {
   const CellName& cell = (guess.reserved_mask & table_bit) != 0 ? guess.prefixed : guess.plain;
   const uint32_t id = cell.id;
   if (!Claim(id)) return;  // an earlier path produced the same column: first value wins
@@ -861,9 +897,10 @@ void EventMapper::AddValue(const element& v, const FieldGuess& guess, uint16_t t
   }
   const std::string_view name = cell.name;
   const uint32_t hash = cell.hash;
+  EntryCache* const entries = guess.entries;
   Cell value;
   std::string_view text;
-  switch (v.type()) {
+  switch (type) {
     case element_type::BOOL:
       value.type = ColumnType::kBoolean;
       value.boolean = v.get_bool().value_unsafe();

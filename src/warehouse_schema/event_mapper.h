@@ -109,6 +109,12 @@ class EventMapper {
   struct ObjectNode {
     std::vector<FieldGuess> fields;
   };
+  // The keys from the root to an object being flattened, as a chain on the
+  // stack: joined into a path only when a field's column is not guessed.
+  struct PathKey {
+    const PathKey* parent;  // nullptr at the root
+    std::string_view key;
+  };
   struct EventTable {
     std::string name;
     uint32_t payload_node = kNoNode;  // properties
@@ -124,7 +130,9 @@ class EventMapper {
   void Emit(const Event& e, Sink& sink);
   void ResetCachesIfFull();
   uint32_t Intern(const std::string& name);
-  const ColumnName& LookupColumn();  // for keys_
+  // The column of field `key` of the object at `parent`.
+  const ColumnName& LookupColumn(const PathKey* parent, std::string_view key);
+  void AppendPath(const PathKey* key);  // to path_
   EventTable& LookupTable(std::string_view raw_event);
   uint32_t NewNode();
   // The node of the payload (properties or traits) of a kind's table.
@@ -149,12 +157,14 @@ class EventMapper {
   void AddStandard(const Event& e, bool full, std::string_view id, Out& out);
   template <typename Out>
   void AddContext(Out& out);
-  // `node` (created when kNoNode) holds the guesses for `obj`'s fields.
+  // `node` (created when kNoNode) holds the guesses for `obj`'s fields;
+  // `path` is where `obj` is (nullptr: the payload root).
   template <typename Out>
-  void Flatten(const simdjson::dom::object& obj, uint16_t table_bit, uint32_t& node, Out& out);
+  void Flatten(const simdjson::dom::object& obj, const PathKey* path, uint16_t table_bit,
+               uint32_t& node, Out& out);
   template <typename Out>
-  void AddValue(const simdjson::dom::element& value, const FieldGuess& guess, uint16_t table_bit,
-                EntryCache* entries, Out& out);
+  void AddValue(const simdjson::dom::element& value, simdjson::dom::element_type type,
+                FieldGuess& guess, uint16_t table_bit, Out& out);
 
   simdjson::dom::parser parser_;
   std::string padded_;                                   // input copy with simdjson's padding
@@ -169,11 +179,8 @@ class EventMapper {
   EntryCache fixed_entries_[16][2];                 // per FixedId, as FieldGuess::entries
   std::vector<uint32_t> claimed_;                   // interned id -> row stamp that used it
   uint32_t stamp_ = 0;
-  // Keys from the root to the value being flattened; joined with '_' into
-  // path_ only when its column is not guessed.
-  std::vector<std::string_view> keys_;
-  std::string path_;
-  Row context_;  // context_* cells of the current event, built once
+  std::string path_;  // LookupColumn's scratch
+  Row context_;       // context_* cells of the current event, built once
   std::vector<uint32_t> context_ids_;
   const simdjson::dom::object* context_object_ = nullptr;  // of the current event
   std::vector<uint32_t>* claim_log_ = nullptr;             // when set, Claim logs claimed ids here
@@ -225,7 +232,8 @@ class EventMapper {
   EncodedRegion row_prefix_;
   absl::flat_hash_map<std::vector<uint64_t>, uint32_t> region_shapes_;
   absl::flat_hash_set<std::pair<uint64_t, uint32_t>> region_fits_;
-  std::string loaded_at_text_;
+  std::string loaded_at_text_;  // of loaded_micros_, kept while `loaded_at` repeats
+  int64_t loaded_micros_ = 0;
   std::string array_text_;   // compact JSON of the array being added
   std::string row_scratch_;  // MapEncoded writes each row here first
   size_t arena_hint_ = 0;    // per-row reservations, sized from the event

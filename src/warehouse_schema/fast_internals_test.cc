@@ -6,11 +6,14 @@
 
 #include "absl/time/time.h"
 #include "common/json_text.h"
+#include "common/json_writer.h"
 #include "common/time_format.h"
 #include "gtest/gtest.h"
+#include "simdjson.h"
 #include "warehouse_schema/internal/fast_text.h"
 #include "warehouse_schema/internal/fast_time.h"
 #include "warehouse_schema/internal/name_table.h"
+#include "warehouse_schema/json_compact.h"
 
 namespace opentrack::warehouse_schema::internal {
 namespace {
@@ -67,6 +70,90 @@ TEST(FastTimeTest, MatchesParseTimestamp) {
     ASSERT_EQ(got.has_value(), want.has_value()) << s;
     if (want) {
       EXPECT_EQ(*got, absl::ToUnixMicros(*want)) << s;
+    }
+  }
+}
+
+// Every one-character change of two common-form timestamps (digits out of
+// range, a wrong separator, a non-digit) parses as ParseTimestamp parses it.
+TEST(FastTimeTest, MatchesParseTimestampOnEveryOneCharacterChange) {
+  const std::string replacements = "0123456789-:.TZtz +/a";
+  for (const std::string base : {"2024-02-29T23:59:59.999Z", "1999-12-31T00:00:00.123456Z",
+                                 "0001-01-01T00:00:00.000Z", "2100-02-28T12:30:45.500000Z"}) {
+    for (size_t i = 0; i < base.size(); ++i) {
+      for (const char c : replacements) {
+        std::string s = base;
+        s[i] = c;
+        const std::optional<absl::Time> want = ParseTimestamp(s);
+        const std::optional<int64_t> got = ParseTimestampMicros(s);
+        ASSERT_EQ(got.has_value(), want.has_value()) << s;
+        if (want) EXPECT_EQ(*got, absl::ToUnixMicros(*want)) << s;
+      }
+    }
+  }
+}
+
+TEST(FastTimeTest, WriteCanonicalTimestampMatchesAppendUnixMicrosTimestamp) {
+  std::vector<int64_t> values = {0,
+                                 -1,
+                                 1,
+                                 86400000000 - 1,
+                                 86400000000,
+                                 -86400000000,
+                                 951782400000000,  // 2000-02-29
+                                 kMinCanonicalMicros,
+                                 kMaxCanonicalMicros};
+  uint64_t x = 88172645463325252ull;  // xorshift: a spread over years 1 to 9999
+  for (int i = 0; i < 10000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    values.push_back(
+        kMinCanonicalMicros +
+        static_cast<int64_t>(x % uint64_t{kMaxCanonicalMicros - kMinCanonicalMicros + 1}));
+  }
+  for (const int64_t micros : values) {
+    std::string want;
+    AppendUnixMicrosTimestamp(&want, micros);
+    char got[kCanonicalTimestampSize];
+    WriteCanonicalTimestamp(micros, got);
+    ASSERT_EQ(std::string(got, sizeof(got)), want) << micros;
+    // And it reads back.
+    EXPECT_EQ(ParseTimestampMicros(want), micros) << want;
+  }
+}
+
+// WriteCompactJsonAsString's one pass over padded strings: for every length
+// and position of a character that needs escaping, either exactly what
+// String() of the compact text writes, or false when escaping is needed.
+TEST(CompactJsonAsStringTest, MatchesStringOfTheCompactText) {
+  simdjson::dom::parser parser;
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t at = 0; at <= n; ++at) {
+      // JSON escapes: the string holds a quote, a backslash, a newline, DEL,
+      // a non-ASCII letter, a slash.
+      for (const std::string special :
+           {R"(\")", R"(\\)", R"(\n)", R"(\u007f)", R"(\u00e9)", R"(\/)"}) {
+        std::string s(n, 'y');
+        std::string json = "[\"" + s.substr(0, at);
+        const bool plain = at == n || special == R"(\u007f)" || special == R"(\/)";
+        if (at < n) json += special + s.substr(at + 1);
+        json += "\",{\"k" + s + "\":[1,2.5,true,null]}]";
+        simdjson::dom::element doc;
+        ASSERT_FALSE(parser.parse(json).get(doc)) << json;
+        std::string compact, want;
+        AppendCompactJson(doc, &compact);
+        {
+          JsonWriter w(&want);
+          w.String(compact);
+        }
+        std::string got;
+        bool written;
+        {
+          JsonWriter w(&got);
+          written = WriteCompactJsonAsString(doc, w);
+        }
+        EXPECT_EQ(written, plain) << json;
+        if (written) EXPECT_EQ(got, want) << json;
+      }
     }
   }
 }

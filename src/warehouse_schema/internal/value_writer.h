@@ -4,12 +4,15 @@
 #ifndef OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_VALUE_WRITER_H_
 #define OPENTRACK_WAREHOUSE_SCHEMA_INTERNAL_VALUE_WRITER_H_
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "common/json_writer.h"
+#include "warehouse_schema/internal/fast_time.h"
 #include "warehouse_schema/types.h"
 
 namespace opentrack::warehouse_schema {
@@ -20,15 +23,17 @@ void AppendTimestampMicrosText(int64_t micros, std::string* out);
 namespace opentrack::warehouse_schema::internal {
 
 inline void QuotedInt(int64_t v, JsonWriter& w) {
-  w.Char('"');
-  w.Int(v);
-  w.Char('"');
+  char* p = w.Reserve(24);  // '"', at most 20 characters, '"'
+  *p++ = '"';
+  p = std::to_chars(p, p + 20, v).ptr;
+  *p++ = '"';
+  w.Commit(p);
 }
 
 // True for "YYYY-MM-DDTHH:MM:SS.ffffffZ", which BigQuery takes as is.
 inline bool IsCanonicalTimestamp(std::string_view s) {
-  return s.size() == 27 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
-         s[16] == ':' && s[19] == '.' && s[26] == 'Z';
+  return s.size() == kCanonicalTimestampSize && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
+         s[13] == ':' && s[16] == ':' && s[19] == '.' && s[26] == 'Z';
 }
 
 // A scalar for a STRING column: `text` (the original text) where there is one.
@@ -80,15 +85,20 @@ inline bool IsCanonicalTimestamp(std::string_view s) {
       w.Raw(cell.boolean ? "true" : "false");
       return;
     case ColumnType::kTimestamp: {
-      w.Char('"');
+      // Quotes and text in one reservation; the text as it is when canonical.
+      char* p = w.Reserve(kCanonicalTimestampSize + 2);
+      *p = '"';
       if (IsCanonicalTimestamp(text)) {
-        w.Raw(text);
-      } else {
+        std::memcpy(p + 1, text.data(), kCanonicalTimestampSize);
+      } else if (cell.micros >= kMinCanonicalMicros && cell.micros <= kMaxCanonicalMicros) {
+        WriteCanonicalTimestamp(cell.micros, p + 1);
+      } else {  // a year RFC 3339 cannot write: as common/time_format.h writes it
         std::string formatted;
         AppendTimestampMicrosText(cell.micros, &formatted);
-        w.Raw(formatted);
+        std::memcpy(p + 1, formatted.data(), kCanonicalTimestampSize);
       }
-      w.Char('"');
+      p[kCanonicalTimestampSize + 1] = '"';
+      w.Commit(p + kCanonicalTimestampSize + 2);
       return;
     }
   }

@@ -5,7 +5,7 @@ BUILD_TYPE  ?= RelWithDebInfo
 JOBS        ?= $(shell nproc)
 OPENTRACK    = $(BUILD_DIR)/src/cli/opentrack
 
-.PHONY: deps configure build run test test-asan bench fuzz fuzz-smoke format clean
+.PHONY: deps configure build run test test-asan bench release-pgo fuzz fuzz-smoke format clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -54,6 +54,11 @@ bench: deps
 	cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DOPENTRACK_BUILD_TESTS=OFF -DOPENTRACK_BUILD_BENCH=ON
 	cmake --build build/release -j $(JOBS)
+
+# Release binaries built with GCC profile-guided optimization in
+# build/release-pgo (two builds and a short training run, scripts/build-pgo.sh).
+release-pgo: deps
+	JOBS=$(JOBS) bash scripts/build-pgo.sh build/release-pgo
 
 FUZZERS = segment_request_fuzzer http_api_request_fuzzer spool_reader_fuzzer warehouse_mapping_fuzzer
 

@@ -1,5 +1,8 @@
 #include "common/time_format.h"
 
+#include <array>
+#include <cstring>
+
 namespace opentrack {
 namespace {
 
@@ -66,6 +69,21 @@ int64_t DaysFromCivil(int64_t y, int m, int d) {
   const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
 }
+
+// "00" to "99": two digits per lookup rather than a division per digit.
+constexpr std::array<char, 200> MakeTwoDigits() {
+  std::array<char, 200> digits{};
+  for (int i = 0; i < 100; ++i) {
+    digits[2 * i] = static_cast<char>('0' + i / 10);
+    digits[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return digits;
+}
+
+constexpr std::array<char, 200> kTwoDigits = MakeTwoDigits();
+
+// Writes `value` (0-99) as two digits at `p`.
+inline void PutTwoDigits(uint32_t value, char* p) { std::memcpy(p, &kTwoDigits[2 * value], 2); }
 
 // "YYYY-MM-DDTHH:MM:SS.fffZ" or "...:SS.ffffffZ", the forms clients and our
 // own pipeline write, decoded without the general parser; nullopt for
@@ -165,7 +183,7 @@ void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros) {
   // runs for several columns of every row and several fields of every event.
   int64_t days =
       unix_micros >= 0 ? unix_micros / 86400000000 : -((-unix_micros + 86399999999) / 86400000000);
-  int64_t rem = unix_micros - days * 86400000000;
+  const int64_t rem = unix_micros - days * 86400000000;
   days += 719468;
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const int64_t doe = days - era * 146097;
@@ -175,27 +193,27 @@ void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros) {
   const int64_t day = doy - (153 * mp + 2) / 5 + 1;
   const int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const int64_t fraction = rem % 1000000;
-  rem /= 1000000;
+  // Years outside 0000-9999 (which RFC 3339 cannot write) keep their last four digits.
+  const uint32_t year4 = static_cast<uint32_t>((year % 10000 + 10000) % 10000);
+  const uint32_t seconds = static_cast<uint32_t>(rem / 1000000);
+  const uint32_t fraction = static_cast<uint32_t>(rem % 1000000);
   char buf[27];
-  auto put = [&buf](int pos, int64_t value, int digits) {
-    for (int i = digits - 1; i >= 0; --i, value /= 10) {
-      buf[pos + i] = static_cast<char>('0' + value % 10);
-    }
-  };
-  put(0, year, 4);
+  PutTwoDigits(year4 / 100, buf);
+  PutTwoDigits(year4 % 100, buf + 2);
   buf[4] = '-';
-  put(5, month, 2);
+  PutTwoDigits(static_cast<uint32_t>(month), buf + 5);
   buf[7] = '-';
-  put(8, day, 2);
+  PutTwoDigits(static_cast<uint32_t>(day), buf + 8);
   buf[10] = 'T';
-  put(11, rem / 3600, 2);
+  PutTwoDigits(seconds / 3600, buf + 11);
   buf[13] = ':';
-  put(14, rem / 60 % 60, 2);
+  PutTwoDigits(seconds / 60 % 60, buf + 14);
   buf[16] = ':';
-  put(17, rem % 60, 2);
+  PutTwoDigits(seconds % 60, buf + 17);
   buf[19] = '.';
-  put(20, fraction, 6);
+  PutTwoDigits(fraction / 10000, buf + 20);
+  PutTwoDigits(fraction / 100 % 100, buf + 22);
+  PutTwoDigits(fraction % 100, buf + 24);
   buf[26] = 'Z';
   out->append(buf, sizeof(buf));
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 
 namespace opentrack {
@@ -105,6 +106,20 @@ TEST(FormatTimestampTest, AgreesWithAbslOverTheWholeRange) {
     ASSERT_EQ(
         got, absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromUnixMicros(m), absl::UTCTimeZone()))
         << m;
+  }
+}
+
+TEST(FormatTimestampTest, YearsBeforeOneThousandAreZeroPadded) {
+  std::mt19937_64 rng(13);
+  std::uniform_int_distribution<int64_t> unix_micros(absl::ToUnixMicros(Utc(1, 1, 1, 0, 0, 0)),
+                                                     absl::ToUnixMicros(Utc(1000, 1, 1, 0, 0, 0)));
+  for (int i = 0; i < 10000; ++i) {
+    const absl::Time t = absl::FromUnixMicros(unix_micros(rng));
+    const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
+    const int64_t micros = absl::ToInt64Microseconds(t - absl::FromCivil(c, absl::UTCTimeZone()));
+    ASSERT_EQ(FormatTimestampMicros(t),
+              absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", c.year(), c.month(), c.day(),
+                              c.hour(), c.minute(), c.second(), micros));
   }
 }
 

@@ -13,6 +13,12 @@ std::string EncodeSpooledEvent(std::string_view source, std::string_view json) {
   return out;
 }
 
+std::string SpooledEventPrefix(std::string_view source) {
+  std::string out(source);
+  out.push_back('\n');
+  return out;
+}
+
 absl::StatusOr<SpooledEvent> DecodeSpooledEvent(std::string_view record) {
   size_t newline = record.find('\n');
   if (newline == std::string_view::npos) {

@@ -19,6 +19,9 @@ struct SpooledEvent {
 
 // `source` must not contain '\n' (source names come from configuration).
 std::string EncodeSpooledEvent(std::string_view source, std::string_view json);
+// What precedes the JSON in every record of `source`: EncodeSpooledEvent(source,
+// json) is SpooledEventPrefix(source) + json. For spool appends that share it.
+std::string SpooledEventPrefix(std::string_view source);
 
 // InvalidArgument when the record has no '\n', an empty source or an empty event.
 absl::StatusOr<SpooledEvent> DecodeSpooledEvent(std::string_view record);

@@ -14,6 +14,11 @@ TEST(SpooledEventTest, RoundTrip) {
   EXPECT_EQ(event->json, R"({"type":"track"})");
 }
 
+TEST(SpooledEventTest, PrefixIsWhatPrecedesTheJson) {
+  EXPECT_EQ(SpooledEventPrefix("web"), "web\n");
+  EXPECT_EQ(SpooledEventPrefix("web") + R"({"a":1})", EncodeSpooledEvent("web", R"({"a":1})"));
+}
+
 TEST(SpooledEventTest, JsonMayContainNewlines) {
   absl::StatusOr<SpooledEvent> event = DecodeSpooledEvent("ios\n{\n\"a\":1}\n");
   ASSERT_TRUE(event.ok());

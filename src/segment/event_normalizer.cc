@@ -427,10 +427,11 @@ std::optional<Rejection> NormalizeEvent(object event, std::span<const ValueText>
   if (auto r = ReadTimes(f, options, &p)) return r;
 
   out->type = p.type;
-  if (p.message_id.empty()) {
-    out->message_id = NewUuid();
-  } else {
-    out->message_id.assign(p.message_id.data(), p.message_id.size());
+  std::string assigned_id;
+  std::string_view message_id = p.message_id;
+  if (message_id.empty()) {
+    assigned_id = NewUuid();
+    message_id = assigned_id;
   }
   // Reserved once from the size of the source, which bounds the output in
   // all but odd cases: growing the string step by step cost several
@@ -438,7 +439,7 @@ std::optional<Rejection> NormalizeEvent(object event, std::span<const ValueText>
   std::string& json = out->json;
   json.clear();
   json.reserve(kGeneratedBytes + options.client_ip.size() + SourceBytes(member_texts));
-  const size_t foreign_bytes = WriteEvent(f, p, out->message_id, options, &json);
+  const size_t foreign_bytes = WriteEvent(f, p, message_id, options, &json);
   if (options.max_event_bytes != 0 && json.size() - foreign_bytes > options.max_event_bytes) {
     return Reject("event_too_large", "event is " + std::to_string(json.size() - foreign_bytes) +
                                          " bytes once normalized; the limit is " +

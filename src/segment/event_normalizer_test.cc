@@ -15,8 +15,8 @@ using ::opentrack::segment::testing::Context;
 using ::opentrack::segment::testing::Normalize;
 using ::opentrack::segment::testing::Parse;
 using ::opentrack::segment::testing::Reject;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
-using ::testing::MatchesRegex;
 
 // Common times: spec vector 22 (receivedAt is testing::ReceivedAt()).
 constexpr char kTimes[] =
@@ -229,10 +229,10 @@ TEST(NormalizeMessageId, AssignedWhenMissingVector29) {
         R"({"userId":"u","event":"E","messageId":null})"}) {
     ParsedRequest parsed = Parse(body, Endpoint::kTrack);
     ASSERT_EQ(parsed.accepted.size(), 1u) << body;
-    const std::string& id = parsed.accepted[0].message_id;
     EXPECT_THAT(
-        id, MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
-    EXPECT_THAT(parsed.accepted[0].json, HasSubstr("\"messageId\":\"" + id + "\""));
+        parsed.accepted[0].json,
+        ContainsRegex("\"messageId\":\"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                      "[0-9a-f]{12}\""));
   }
 }
 
@@ -241,7 +241,6 @@ TEST(NormalizeMessageId, ClientValueKeptAndNumbersConverted) {
               HasSubstr(R"("messageId":"ajs-123")"));
   ParsedRequest parsed = Parse(R"({"userId":"u","event":"E","messageId":12345})", Endpoint::kTrack);
   ASSERT_EQ(parsed.accepted.size(), 1u);
-  EXPECT_EQ(parsed.accepted[0].message_id, "12345");
   EXPECT_THAT(parsed.accepted[0].json, HasSubstr(R"("messageId":"12345")"));
 }
 
@@ -279,7 +278,6 @@ TEST(NormalizeIds, ClientStringTokensAreCopiedAsWritten) {
       Parse(R"({"userId":"\u00e9\/","event":"E\u0021","messageId":"m\/1","anonymousId":7})",
             Endpoint::kTrack);
   ASSERT_EQ(parsed.accepted.size(), 1u);
-  EXPECT_EQ(parsed.accepted[0].message_id, "m/1");
   EXPECT_THAT(parsed.accepted[0].json, HasSubstr(R"("messageId":"m\/1",)"));
   EXPECT_THAT(parsed.accepted[0].json,
               HasSubstr(R"("anonymousId":"7","userId":"\u00e9\/","event":"E\u0021",)"));

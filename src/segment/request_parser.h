@@ -48,9 +48,10 @@ struct RequestContext {
   size_t body_readable_after_end = 0;
 };
 
+// Its messageId is in `json` only: a copy here cost an allocation per event
+// (ids are longer than a short string holds) that nothing read.
 struct AcceptedEvent {
   EventType type;
-  std::string message_id;
   std::string json;  // the normalized event, docs/event-format.md
 };
 

@@ -8,21 +8,27 @@ namespace {
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-// Byte classes for the walk over a container's structurals: a table keeps
-// the loop free of unpredictable branches.
-constexpr uint8_t kOpen = 1, kClose = 2, kSpace = 4;
-
-constexpr std::array<uint8_t, 256> MakeClasses() {
-  std::array<uint8_t, 256> classes{};
-  classes['{'] = classes['['] = kOpen;
-  classes['}'] = classes[']'] = kClose;
-  classes[' '] = classes['\n'] = classes['\r'] = classes['\t'] = kSpace;
-  return classes;
+// Tables for the walk over a container's structurals, which keep the loop
+// free of unpredictable branches: how a byte changes the nesting depth, and
+// whether it is whitespace.
+constexpr std::array<int8_t, 256> MakeDepthDeltas() {
+  std::array<int8_t, 256> deltas{};
+  deltas['{'] = deltas['['] = 1;
+  deltas['}'] = deltas[']'] = -1;
+  return deltas;
 }
 
-constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
+constexpr std::array<uint8_t, 256> MakeSpaces() {
+  std::array<uint8_t, 256> spaces{};
+  spaces[' '] = spaces['\n'] = spaces['\r'] = spaces['\t'] = 1;
+  return spaces;
+}
 
-uint8_t ClassOf(char c) { return kClasses[static_cast<unsigned char>(c)]; }
+constexpr std::array<int8_t, 256> kDepthDeltas = MakeDepthDeltas();
+constexpr std::array<uint8_t, 256> kSpaces = MakeSpaces();
+
+int DepthDelta(char c) { return kDepthDeltas[static_cast<unsigned char>(c)]; }
+uint8_t IsSpaceByte(char c) { return kSpaces[static_cast<unsigned char>(c)]; }
 
 // Copies text[from, to) to *dst. Short runs, the common case, are copied as
 // one fixed 32-byte block (the caller leaves that much room; the source is
@@ -134,22 +140,21 @@ ValueText SourceCursor::SkipValue() {
   if (first == '{' || first == '[') {
     // Whitespace between tokens always ends right before a structural, so
     // checking the byte before each one finds all of it.
-    size_t depth = 1;
-    uint8_t seen = 0;
+    ptrdiff_t depth = 1;
+    uint8_t spaces = 0;
     size_t p = pos_ + 1;
     for (; p < count_; ++p) {
       const size_t at = index_[p];
       if (at <= begin || at >= text_.size()) break;  // not increasing: inconsistent
-      seen |= ClassOf(text_[at - 1]);
-      const uint8_t c = ClassOf(text_[at]);
-      depth += (c & kOpen) - ((c & kClose) >> 1);
+      spaces |= IsSpaceByte(text_[at - 1]);
+      depth += DepthDelta(text_[at]);
       if (depth == 0) break;
     }
     if (p >= count_ || depth != 0) {
       Fail();
       return {};
     }
-    value.has_whitespace = (seen & kSpace) != 0;
+    value.has_whitespace = spaces != 0;
     end = index_[p] + 1;
     pos_ = p + 1;
   } else {

@@ -32,11 +32,12 @@ bool BlockBuilder::HasRoomFor(size_t size, size_t target_content) const {
   return count_ < kMaxRecordsPerFrame && content + kBlockRecordOverhead + size <= target_content;
 }
 
-void BlockBuilder::Add(std::string_view record) {
+void BlockBuilder::Add(std::string_view head, std::string_view tail) {
   char length[4];
-  PutLE32(static_cast<uint32_t>(record.size()), length);
+  PutLE32(static_cast<uint32_t>(head.size() + tail.size()), length);
   raw_.append(length, 4);
-  raw_.append(record.data(), record.size());
+  raw_.append(head.data(), head.size());
+  raw_.append(tail.data(), tail.size());
   ++count_;
 }
 

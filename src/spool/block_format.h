@@ -45,7 +45,9 @@ class BlockBuilder {
   // Whether the record can join this block without passing `target_content` bytes
   // of content or kMaxRecordsPerFrame records. Always true for an empty block.
   bool HasRoomFor(size_t size, size_t target_content) const;
-  void Add(std::string_view record);
+  void Add(std::string_view record) { Add({}, record); }
+  // Adds the one record `head` followed by `tail`, without building it first.
+  void Add(std::string_view head, std::string_view tail);
   bool empty() const { return count_ == 0; }
 
   // Encodes the records added since the last Finish (at least one) and starts a

@@ -93,6 +93,24 @@ TEST(BlockFormatTest, IncompressibleRecordsAreStoredRaw) {
   EXPECT_THAT(Decode(payload), ElementsAreArray({noise}));
 }
 
+TEST(BlockFormatTest, RecordsAddedInTwoPiecesEncodeAsWholeRecords) {
+  // Compressed (20 records) and stored raw (1 record).
+  for (int n : {20, 1}) {
+    const std::vector<std::string> records = JsonLike(n);
+    BlockBuilder builder(1);
+    for (const std::string& r : records) {
+      const size_t cut = r.find('\n') + 1;
+      builder.Add(std::string_view(r).substr(0, cut), std::string_view(r).substr(cut));
+    }
+    builder.Add("", "");
+    std::vector<std::string> whole = records;
+    whole.push_back("");
+    const std::string payload(builder.Finish());
+    EXPECT_EQ(payload, Encode(whole));
+    EXPECT_EQ(payload[0], n == 20 ? static_cast<char>(kBlockCompressed) : '\0');
+  }
+}
+
 TEST(BlockFormatTest, EmptyRecordsRoundTrip) {
   EXPECT_THAT(Decode(Encode({"", "x", ""})), ElementsAreArray({"", "x", ""}));
 }

@@ -8,18 +8,30 @@ namespace {
 
 bool IsKnownKind(uint8_t kind) { return kind == kFullRecord || kind == kBlock; }
 
-}  // namespace
-
-void AppendFrame(uint8_t kind, std::string_view payload, std::string* out) {
+// Frames the payload `head` + `tail`.
+void AppendFrameOfTwo(uint8_t kind, std::string_view head, std::string_view tail,
+                      std::string* out) {
   char header[kHeaderSize];
-  PutLE32(static_cast<uint32_t>(payload.size()), header + 4);
+  PutLE32(static_cast<uint32_t>(head.size() + tail.size()), header + 4);
   header[8] = static_cast<char>(kind);
   // The CRC covers length and kind so a damaged length is caught, not followed.
   uint32_t crc = crc32c::Extend(0, header + 4, 5);
-  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  crc = crc32c::Extend(crc, head.data(), head.size());
+  crc = crc32c::Extend(crc, tail.data(), tail.size());
   PutLE32(crc32c::Mask(crc), header);
   out->append(header, kHeaderSize);
-  out->append(payload.data(), payload.size());
+  out->append(head.data(), head.size());
+  out->append(tail.data(), tail.size());
+}
+
+}  // namespace
+
+void AppendFrame(uint8_t kind, std::string_view payload, std::string* out) {
+  AppendFrameOfTwo(kind, {}, payload, out);
+}
+
+void AppendRecord(std::string_view head, std::string_view tail, std::string* out) {
+  AppendFrameOfTwo(kFullRecord, head, tail, out);
 }
 
 uint32_t HeaderLength(std::string_view buf) { return GetLE32(buf.data() + 4); }

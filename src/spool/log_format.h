@@ -21,6 +21,9 @@ inline constexpr uint8_t kBlock = 2;       // the payload is a block of records
 
 // Appends the framed `payload` to `out`. `payload.size()` must be <= kMaxPayloadSize.
 void AppendFrame(uint8_t kind, std::string_view payload, std::string* out);
+// Appends a kind-1 frame whose payload is `head` followed by `tail`: the same
+// bytes as AppendRecord(head + tail), without building that string.
+void AppendRecord(std::string_view head, std::string_view tail, std::string* out);
 inline void AppendRecord(std::string_view payload, std::string* out) {
   AppendFrame(kFullRecord, payload, out);
 }

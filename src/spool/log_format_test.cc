@@ -1,6 +1,8 @@
 #include "spool/log_format.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -24,6 +26,15 @@ TEST(LogFormatTest, FramingRoundTrip) {
     EXPECT_EQ(frame.kind, kFullRecord);
     EXPECT_EQ(frame.payload, payload);
     EXPECT_EQ(frame.size, framed.size());
+  }
+}
+
+TEST(LogFormatTest, RecordInTwoPiecesIsFramedAsTheWholeRecord) {
+  for (const auto& [head, tail] : std::vector<std::pair<std::string, std::string>>{
+           {"", ""}, {"src\n", ""}, {"", "{}"}, {"src\n", "{\"type\":\"track\"}"}}) {
+    std::string framed;
+    AppendRecord(head, tail, &framed);
+    EXPECT_EQ(framed, Framed(head + tail));
   }
 }
 

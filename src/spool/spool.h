@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -82,7 +83,13 @@ class Spool {
   // record over kMaxPayloadSize, FailedPrecondition after Close, or the I/O error. `done` runs
   // on the writer thread (or the caller's, when rejected at once) and must not block.
   void Append(std::vector<std::string> records, std::function<void(absl::Status)> done);
+  // As Append, for records that share their first bytes: record i is `prefix`
+  // followed by suffixes[i], written and read back exactly as if appended whole,
+  // without the caller building (and copying) each one.
+  void Append(std::string prefix, std::vector<std::string> suffixes,
+              std::function<void(absl::Status)> done);
   absl::Status AppendAndWait(std::vector<std::string> records);
+  absl::Status AppendAndWait(std::string prefix, std::vector<std::string> suffixes);
 
   // The next records after the last one returned (after Open or Rewind: after the ack cursor),
   // waiting up to `wait` for at least one. At most `max_records`; stops before `max_bytes` of
@@ -101,7 +108,8 @@ class Spool {
 
  private:
   struct Request {
-    std::vector<std::string> records;
+    std::string prefix;                 // of every record
+    std::vector<std::string> suffixes;  // one per record
     std::function<void(absl::Status)> done;
     uint64_t bytes = 0;  // framed
   };
@@ -117,9 +125,9 @@ class Spool {
 
   void WriterLoop();
   absl::Status WriteRound(const std::vector<Request*>& requests);
-  // Frames `record` into *buffer, directly or through the pending block, rolling
-  // to a new file first if needed.
-  absl::Status FrameRecord(const std::string& record, std::string* buffer,
+  // Frames the record `prefix` + `suffix` into *buffer, directly or through the
+  // pending block, rolling to a new file first if needed.
+  absl::Status FrameRecord(std::string_view prefix, std::string_view suffix, std::string* buffer,
                            std::vector<std::pair<uint64_t, uint64_t>>* sealed);
   // Frames the pending block, if any, into *buffer.
   void FinishBlock(std::string* buffer);

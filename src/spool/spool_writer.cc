@@ -11,8 +11,15 @@
 namespace opentrack::spool {
 
 void Spool::Append(std::vector<std::string> records, std::function<void(absl::Status)> done) {
-  Request request{std::move(records), std::move(done), 0};
-  for (const std::string& r : request.records) request.bytes += FramedSize(r.size());
+  Append(std::string(), std::move(records), std::move(done));
+}
+
+void Spool::Append(std::string prefix, std::vector<std::string> suffixes,
+                   std::function<void(absl::Status)> done) {
+  Request request{std::move(prefix), std::move(suffixes), std::move(done), 0};
+  for (const std::string& s : request.suffixes) {
+    request.bytes += FramedSize(request.prefix.size() + s.size());
+  }
   {
     absl::MutexLock lock(&mu_);
     if (!closing_) {
@@ -25,9 +32,13 @@ void Spool::Append(std::vector<std::string> records, std::function<void(absl::St
 }
 
 absl::Status Spool::AppendAndWait(std::vector<std::string> records) {
+  return AppendAndWait(std::string(), std::move(records));
+}
+
+absl::Status Spool::AppendAndWait(std::string prefix, std::vector<std::string> suffixes) {
   absl::Notification finished;
   absl::Status result;
-  Append(std::move(records), [&](absl::Status s) {
+  Append(std::move(prefix), std::move(suffixes), [&](absl::Status s) {
     result = std::move(s);
     finished.Notify();
   });
@@ -51,10 +62,10 @@ void Spool::WriterLoop() {
     std::vector<Request*> accepted;
     for (Request& r : batch) {
       absl::Status verdict;
-      for (const std::string& record : r.records) {
-        if (record.size() > kMaxPayloadSize) {
+      for (const std::string& suffix : r.suffixes) {
+        if (const size_t size = r.prefix.size() + suffix.size(); size > kMaxPayloadSize) {
           verdict = absl::InvalidArgumentError(
-              absl::StrCat("spool record of ", record.size(), " bytes exceeds ", kMaxPayloadSize));
+              absl::StrCat("spool record of ", size, " bytes exceeds ", kMaxPayloadSize));
           break;
         }
       }
@@ -83,8 +94,8 @@ absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
   uint64_t records = 0;
   absl::Status s;
   for (Request* r : requests) {
-    for (const std::string& record : r->records) {
-      s = FrameRecord(record, &buffer, &sealed);
+    for (const std::string& suffix : r->suffixes) {
+      s = FrameRecord(r->prefix, suffix, &buffer, &sealed);
       if (!s.ok()) break;
       ++records;
     }
@@ -117,11 +128,13 @@ absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
   return absl::OkStatus();
 }
 
-absl::Status Spool::FrameRecord(const std::string& record, std::string* buffer,
+absl::Status Spool::FrameRecord(std::string_view prefix, std::string_view suffix,
+                                std::string* buffer,
                                 std::vector<std::pair<uint64_t, uint64_t>>* sealed) {
+  const size_t size = prefix.size() + suffix.size();
   // Without compression, or too big for a block: a frame of its own, after the pending block.
-  const bool in_block = block_ != nullptr && BlockBuilder::FitsInABlock(record.size());
-  if (!in_block || !block_->HasRoomFor(record.size(), options_.block_target_bytes)) {
+  const bool in_block = block_ != nullptr && BlockBuilder::FitsInABlock(size);
+  if (!in_block || !block_->HasRoomFor(size, options_.block_target_bytes)) {
     FinishBlock(buffer);
   }
   // Roll only between frames, so a block never spans two files.
@@ -131,9 +144,9 @@ absl::Status Spool::FrameRecord(const std::string& record, std::string* buffer,
     }
   }
   if (in_block) {
-    block_->Add(record);
+    block_->Add(prefix, suffix);
   } else {
-    AppendRecord(record, buffer);
+    AppendRecord(prefix, suffix, buffer);
   }
   return absl::OkStatus();
 }

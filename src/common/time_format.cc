@@ -85,30 +85,44 @@ constexpr std::array<char, 200> kTwoDigits = MakeTwoDigits();
 // Writes `value` (0-99) as two digits at `p`.
 inline void PutTwoDigits(uint32_t value, char* p) { std::memcpy(p, &kTwoDigits[2 * value], 2); }
 
+// The two digits at `p` as a number; 100 or more when either is not a digit,
+// which every range check then rejects.
+int TwoDigits(const char* p) {
+  const auto tens = static_cast<unsigned char>(p[0] - '0');
+  const auto ones = static_cast<unsigned char>(p[1] - '0');
+  return tens > 9 || ones > 9 ? 100 : tens * 10 + ones;
+}
+
 // "YYYY-MM-DDTHH:MM:SS.fffZ" or "...:SS.ffffffZ", the forms clients and our
-// own pipeline write, decoded without the general parser; nullopt for
-// anything else (including leap seconds), which the general parser decides.
+// own pipeline write, decoded two digits at a time without the general
+// parser; nullopt for anything else (including leap seconds), which the
+// general parser decides.
 std::optional<absl::Time> ParseCommonForm(std::string_view s) {
   if ((s.size() != 24 && s.size() != 27) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
       s[13] != ':' || s[16] != ':' || s[19] != '.' || s.back() != 'Z') {
     return std::nullopt;
   }
-  size_t pos = 0;
-  int year, month, day, hour, minute, second, fraction;
-  const auto field = [&](size_t at, int n, int* value) {
-    pos = at;
-    return ReadDigits(s, &pos, n, value);
-  };
-  const int fraction_digits = static_cast<int>(s.size()) - 21;
-  if (!field(0, 4, &year) || !field(5, 2, &month) || !field(8, 2, &day) || !field(11, 2, &hour) ||
-      !field(14, 2, &minute) || !field(17, 2, &second) || !field(20, fraction_digits, &fraction)) {
+  const char* p = s.data();
+  const int century = TwoDigits(p), year_of_century = TwoDigits(p + 2);
+  const int month = TwoDigits(p + 5), day = TwoDigits(p + 8);
+  const int hour = TwoDigits(p + 11), minute = TwoDigits(p + 14), second = TwoDigits(p + 17);
+  if (century > 99 || year_of_century > 99 || month < 1 || month > 12 || day < 1 || hour > 23 ||
+      minute > 59 || second > 59) {
     return std::nullopt;
   }
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
-      hour > 23 || minute > 59 || second > 59) {
-    return std::nullopt;
+  const int year = century * 100 + year_of_century;
+  if (year < 1 || day > DaysInMonth(year, month)) return std::nullopt;
+  const int f1 = TwoDigits(p + 20);
+  int64_t micros;
+  if (s.size() == 24) {  // .fff
+    const auto last = static_cast<unsigned char>(p[22] - '0');
+    if (f1 > 99 || last > 9) return std::nullopt;
+    micros = (f1 * 10 + last) * int64_t{1000};
+  } else {  // .ffffff
+    const int f2 = TwoDigits(p + 22), f3 = TwoDigits(p + 24);
+    if (f1 > 99 || f2 > 99 || f3 > 99) return std::nullopt;
+    micros = (f1 * 100 + f2) * 100 + f3;
   }
-  const int64_t micros = fraction_digits == 3 ? int64_t{fraction} * 1000 : fraction;
   return absl::FromUnixMicros(((DaysFromCivil(year, month, day) * 24 + hour) * 60 + minute) *
                                   60000000 +
                               second * int64_t{1000000} + micros);
@@ -179,6 +193,12 @@ void AppendTimestampMicros(std::string* out, absl::Time t) {
 }
 
 void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros) {
+  char buf[kUnixMicrosTimestampSize];
+  WriteUnixMicrosTimestamp(unix_micros, buf);
+  out->append(buf, sizeof(buf));
+}
+
+void WriteUnixMicrosTimestamp(int64_t unix_micros, char* buf) {
   // Hand-formatted (days-from-civil inverted, proleptic Gregorian): this
   // runs for several columns of every row and several fields of every event.
   int64_t days =
@@ -197,7 +217,6 @@ void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros) {
   const uint32_t year4 = static_cast<uint32_t>((year % 10000 + 10000) % 10000);
   const uint32_t seconds = static_cast<uint32_t>(rem / 1000000);
   const uint32_t fraction = static_cast<uint32_t>(rem % 1000000);
-  char buf[27];
   PutTwoDigits(year4 / 100, buf);
   PutTwoDigits(year4 % 100, buf + 2);
   buf[4] = '-';
@@ -215,7 +234,6 @@ void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros) {
   PutTwoDigits(fraction / 100 % 100, buf + 22);
   PutTwoDigits(fraction % 100, buf + 24);
   buf[26] = 'Z';
-  out->append(buf, sizeof(buf));
 }
 
 }  // namespace opentrack

@@ -3,6 +3,7 @@
 #ifndef OPENTRACK_COMMON_TIME_FORMAT_H_
 #define OPENTRACK_COMMON_TIME_FORMAT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,8 +28,13 @@ std::string FormatTimestampMillis(absl::Time t);
 // "2024-01-01T00:05:00.000000Z"
 std::string FormatTimestampMicros(absl::Time t);
 void AppendTimestampMicros(std::string* out, absl::Time t);
-// The same text for microseconds since the Unix epoch.
+// The same text for microseconds since the Unix epoch. Years outside
+// 0000-9999, which the form cannot hold, keep their last four digits.
 void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros);
+// The size of "2024-01-01T00:05:00.000000Z".
+inline constexpr size_t kUnixMicrosTimestampSize = 27;
+// As AppendUnixMicrosTimestamp, into kUnixMicrosTimestampSize bytes at `out`.
+void WriteUnixMicrosTimestamp(int64_t unix_micros, char* out);
 
 }  // namespace opentrack
 

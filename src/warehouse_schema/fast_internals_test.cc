@@ -93,7 +93,11 @@ TEST(FastTimeTest, MatchesParseTimestampOnEveryOneCharacterChange) {
   }
 }
 
-TEST(FastTimeTest, WriteCanonicalTimestampMatchesAppendUnixMicrosTimestamp) {
+// Every instant of years 1-9999, as common/time_format.h writes it for rows,
+// parses back to itself on the mapper's path.
+TEST(FastTimeTest, FormattedTimestampsParseBack) {
+  constexpr int64_t kMin = -62135596800000000;  // 0001-01-01T00:00:00.000000Z
+  constexpr int64_t kMax = 253402300799999999;  // 9999-12-31T23:59:59.999999Z
   std::vector<int64_t> values = {0,
                                  -1,
                                  1,
@@ -101,23 +105,17 @@ TEST(FastTimeTest, WriteCanonicalTimestampMatchesAppendUnixMicrosTimestamp) {
                                  86400000000,
                                  -86400000000,
                                  951782400000000,  // 2000-02-29
-                                 kMinCanonicalMicros,
-                                 kMaxCanonicalMicros};
-  uint64_t x = 88172645463325252ull;  // xorshift: a spread over years 1 to 9999
+                                 kMin,
+                                 kMax};
+  uint64_t x = 88172645463325252ull;  // xorshift: a spread over the years
   for (int i = 0; i < 10000; ++i) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    values.push_back(
-        kMinCanonicalMicros +
-        static_cast<int64_t>(x % uint64_t{kMaxCanonicalMicros - kMinCanonicalMicros + 1}));
+    values.push_back(kMin + static_cast<int64_t>(x % uint64_t{kMax - kMin + 1}));
   }
   for (const int64_t micros : values) {
-    std::string want;
-    AppendUnixMicrosTimestamp(&want, micros);
-    char got[kCanonicalTimestampSize];
-    WriteCanonicalTimestamp(micros, got);
-    ASSERT_EQ(std::string(got, sizeof(got)), want) << micros;
-    // And it reads back.
-    EXPECT_EQ(ParseTimestampMicros(want), micros) << want;
+    std::string text;
+    AppendUnixMicrosTimestamp(&text, micros);
+    EXPECT_EQ(ParseTimestampMicros(text), micros) << text;
   }
 }
 

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/json_writer.h"
-#include "warehouse_schema/internal/fast_time.h"
+#include "common/time_format.h"
 #include "warehouse_schema/types.h"
 
 namespace opentrack::warehouse_schema {
@@ -32,7 +32,7 @@ inline void QuotedInt(int64_t v, JsonWriter& w) {
 
 // True for "YYYY-MM-DDTHH:MM:SS.ffffffZ", which BigQuery takes as is.
 inline bool IsCanonicalTimestamp(std::string_view s) {
-  return s.size() == kCanonicalTimestampSize && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
+  return s.size() == kUnixMicrosTimestampSize && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
          s[13] == ':' && s[16] == ':' && s[19] == '.' && s[26] == 'Z';
 }
 
@@ -86,19 +86,15 @@ inline bool IsCanonicalTimestamp(std::string_view s) {
       return;
     case ColumnType::kTimestamp: {
       // Quotes and text in one reservation; the text as it is when canonical.
-      char* p = w.Reserve(kCanonicalTimestampSize + 2);
+      char* p = w.Reserve(kUnixMicrosTimestampSize + 2);
       *p = '"';
       if (IsCanonicalTimestamp(text)) {
-        std::memcpy(p + 1, text.data(), kCanonicalTimestampSize);
-      } else if (cell.micros >= kMinCanonicalMicros && cell.micros <= kMaxCanonicalMicros) {
-        WriteCanonicalTimestamp(cell.micros, p + 1);
-      } else {  // a year RFC 3339 cannot write: as common/time_format.h writes it
-        std::string formatted;
-        AppendTimestampMicrosText(cell.micros, &formatted);
-        std::memcpy(p + 1, formatted.data(), kCanonicalTimestampSize);
+        std::memcpy(p + 1, text.data(), kUnixMicrosTimestampSize);
+      } else {
+        WriteUnixMicrosTimestamp(cell.micros, p + 1);
       }
-      p[kCanonicalTimestampSize + 1] = '"';
-      w.Commit(p + kCanonicalTimestampSize + 2);
+      p[kUnixMicrosTimestampSize + 1] = '"';
+      w.Commit(p + kUnixMicrosTimestampSize + 2);
       return;
     }
   }

@@ -62,7 +62,8 @@ struct RejectedEvent {
 };
 
 struct ParsedRequest {
-  std::string write_key;  // body "writeKey" (batch top level, else first item), "" if none
+  // Body "writeKey": a batch's top level, else its first item that has one; "" if none.
+  std::string write_key;
   std::vector<AcceptedEvent> accepted;
   std::vector<RejectedEvent> rejected;
 };

@@ -5,6 +5,10 @@
 #include <optional>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 #include "common/padded_parse.h"
 #include "common/time_format.h"
@@ -74,9 +78,11 @@ struct EventMapper::Event {
 };
 
 EventMapper::EventMapper() {
-  for (std::string_view name : kFixedNames) {
-    Intern(std::string(name));
-    fixed_hashes_.push_back(internal::NameHash(name));
+  for (uint32_t id = 0; id < kFixedIdCount; ++id) {
+    ColumnName& column = fixed_columns_[id];
+    column.name = std::string(kFixedNames[id]);
+    column.hash = internal::NameHash(column.name);
+    column.id = Intern(column.name);
   }
 }
 
@@ -284,15 +290,23 @@ Cell StringCell(std::string_view text) {
   return c;
 }
 
+using ColumnRef = EventMapper::ColumnRef;
+using ColumnName = EventMapper::ColumnName;
+// Where a cell's schema entry is cached for the row's table (nullptr in the
+// cell: not looked up yet).
+using Cached = const SchemaIndex::Entry**;
+
 // Cells appended to a Row, for PlanSchema and the debug output.
 class RowOut {
  public:
   explicit RowOut(Row* row) : row_(row) {}
-  template <typename Cache>
-  void Add(std::string_view name, uint32_t hash, const Cell& value, std::string_view text,
-           Cache* /*unused*/) {
+  static constexpr size_t cache_slot() { return EventMapper::kNoCacheSlot; }
+  static constexpr uint64_t generation() { return 0; }
+
+  void Add(ColumnRef column, const Cell& value, std::string_view text, Cached /*unused*/) {
+    const std::string_view name = column.name();
     Cell& c = row_->cells.emplace_back(value);
-    c.name_hash = hash;
+    c.name_hash = column.hash();
     c.name_offset = static_cast<uint32_t>(row_->arena.size());
     c.name_size = static_cast<uint32_t>(name.size());
     row_->arena.append(name);
@@ -300,16 +314,13 @@ class RowOut {
     c.text_size = static_cast<uint32_t>(text.size());
     row_->arena.append(text);
   }
-  template <typename Cache>
-  void AddString(std::string_view name, uint32_t hash, std::string_view text, Cache* cache) {
-    Add(name, hash, StringCell(text), text, cache);
+  void AddString(ColumnRef column, std::string_view text, Cached cached) {
+    Add(column, StringCell(text), text, cached);
   }
-  template <typename Cache>
-  void AddArray(std::string_view name, uint32_t hash, const element& array, Cache* cache,
-                std::string* scratch) {
+  void AddArray(ColumnRef column, const element& array, Cached cached, std::string* scratch) {
     scratch->clear();
     AppendCompactJson(array, scratch);
-    Add(name, hash, ValueCell(ColumnType::kString), *scratch, cache);
+    Add(column, ValueCell(ColumnType::kString), *scratch, cached);
   }
   Row& row() { return *row_; }
 
@@ -339,9 +350,11 @@ struct RowClaims {
 class EncodingOut {
  public:
   // Writes into `scratch` (see JsonWriter::Scratch); Finish copies the row out.
-  EncodingOut(const SchemaIndex* schema, RowClaims claims, std::string* scratch)
+  // `cache_slot`: EventMapper::ObjectNode::caches' slot of the row's kind.
+  EncodingOut(const SchemaIndex* schema, size_t cache_slot, RowClaims claims, std::string* scratch)
       : schema_(schema),
         generation_(schema != nullptr ? schema->generation() : 0),
+        cache_slot_(cache_slot),
         claims_(claims),
         w_(scratch, JsonWriter::Scratch{}) {}
   // Every key is written with its leading comma (no first-cell check per
@@ -356,22 +369,24 @@ class EncodingOut {
   EncodingOut(const EncodingOut&) = delete;
   EncodingOut& operator=(const EncodingOut&) = delete;
 
-  // `cache` (may be null) remembers the entry `name` resolved to per index.
-  template <typename Cache>
-  void Add(std::string_view name, uint32_t hash, const Cell& value, std::string_view text,
-           Cache* cache) {
+  size_t cache_slot() const { return cache_slot_; }
+  // Of the table's schema; 0 when unknown (nothing is then cached).
+  uint64_t generation() const { return generation_; }
+
+  // `cached` remembers the entry `column` resolved to in this table.
+  void Add(ColumnRef column, const Cell& value, std::string_view text, Cached cached) {
     if (schema_ == nullptr) return;
     if (!siblings_.empty() &&
-        std::find(siblings_.begin(), siblings_.end(), name) != siblings_.end()) {
+        std::find(siblings_.begin(), siblings_.end(), column.name()) != siblings_.end()) {
       schema_ = nullptr;
       return;
     }
-    const SchemaIndex::Entry* entry = Resolve(name, hash, cache);
+    const SchemaIndex::Entry* entry = Resolve(column, cached);
     if (entry != nullptr && !internal::Accepts(entry->type, value)) {
-      entry = Sibling(name, value);
+      entry = Sibling(column.name(), value);
       if (recording_ != nullptr) recording_->reusable = false;
     } else if (entry != nullptr && recording_ != nullptr) {
-      Record(name, hash, entry->type);
+      Record(column, entry->type);
     }
     if (entry == nullptr) {
       schema_ = nullptr;
@@ -383,32 +398,29 @@ class EncodingOut {
 
   // A string value: whether it reads as a timestamp only matters when its
   // column is not STRING, so the parse is skipped for STRING columns.
-  template <typename Cache>
-  void AddString(std::string_view name, uint32_t hash, std::string_view text, Cache* cache) {
+  void AddString(ColumnRef column, std::string_view text, Cached cached) {
     if (schema_ != nullptr && siblings_.empty()) {
-      const SchemaIndex::Entry* entry = Resolve(name, hash, cache);
+      const SchemaIndex::Entry* entry = Resolve(column, cached);
       if (entry != nullptr && entry->type == ColumnType::kString) {
-        if (recording_ != nullptr) Record(name, hash, entry->type);
+        if (recording_ != nullptr) Record(column, entry->type);
         WriteKey(*entry);
         w_.PaddedString(text);  // a DOM string
         return;
       }
     }
-    Add(name, hash, StringCell(text), text, cache);
+    Add(column, StringCell(text), text, cached);
   }
 
   // An array: its compact JSON text goes into a STRING column. Written in one
   // pass when the column is STRING and the array needs no escaping inside.
-  template <typename Cache>
-  void AddArray(std::string_view name, uint32_t hash, const element& array, Cache* cache,
-                std::string* scratch) {
+  void AddArray(ColumnRef column, const element& array, Cached cached, std::string* scratch) {
     if (schema_ != nullptr && siblings_.empty()) {
-      const SchemaIndex::Entry* entry = Resolve(name, hash, cache);
+      const SchemaIndex::Entry* entry = Resolve(column, cached);
       if (entry != nullptr && entry->type == ColumnType::kString) {
         const size_t mark = w_.position();
         WriteKey(*entry);
         if (WriteCompactJsonAsString(array, w_)) {
-          if (recording_ != nullptr) Record(name, hash, entry->type);
+          if (recording_ != nullptr) Record(column, entry->type);
           return;
         }
         w_.Rewind(mark);
@@ -416,7 +428,7 @@ class EncodingOut {
     }
     scratch->clear();
     AppendCompactJson(array, scratch);
-    Add(name, hash, ValueCell(ColumnType::kString), *scratch, cache);
+    Add(column, ValueCell(ColumnType::kString), *scratch, cached);
   }
 
   // Records what the next cells write (the context of a first row).
@@ -424,7 +436,7 @@ class EncodingOut {
   void StartRecording(EventMapper::EncodedRegion* record) {
     recording_ = record;
     record->bytes.clear();
-    record->cells.clear();
+    record->signature.clear();
     record->ids.clear();
     record->reusable = true;
     record->start = w_.position();
@@ -463,28 +475,24 @@ class EncodingOut {
   bool Fits(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
     if (schema_ == nullptr || !siblings_.empty() || !record.reusable) return false;
     if (mapper.RegionFits(generation_, record.shape)) return true;
-    for (const EventMapper::EncodedRegion::Cell& c : record.cells) {
-      const SchemaIndex::Entry* entry = schema_->Lookup(c.name, c.hash);
-      if (entry == nullptr || entry->type != c.type) return false;
+    for (const uint64_t cell : record.signature) {
+      const ColumnRef column{reinterpret_cast<const ColumnName*>(cell & ~uint64_t{15}),
+                             (cell & 8) != 0};
+      const SchemaIndex::Entry* entry = schema_->Lookup(column.name(), column.hash());
+      if (entry == nullptr || entry->type != static_cast<ColumnType>(cell & 7)) return false;
     }
     mapper.RememberRegionFits(generation_, record.shape);
     return true;
   }
 
-  // The cached entry when `cache` has one for this schema (the usual case).
-  template <typename Cache>
-  const SchemaIndex::Entry* Resolve(std::string_view name, uint32_t hash, Cache* cache) {
-    if (cache != nullptr) {
-      if (cache[0].generation == generation_) return cache[0].entry;
-      if (cache[1].generation == generation_) return cache[1].entry;
-    }
-    return LookupAndCache(name, hash, cache);
+  // The cached entry (the usual case), else the schema's, then cached.
+  [[gnu::always_inline]] const SchemaIndex::Entry* Resolve(ColumnRef column, Cached cached) {
+    if (*cached != nullptr) return *cached;
+    return LookupAndCache(column, cached);
   }
-  template <typename Cache>
-  const SchemaIndex::Entry* LookupAndCache(std::string_view name, uint32_t hash, Cache* cache) {
-    const SchemaIndex::Entry* entry = schema_->Lookup(name, hash);
-    if (entry != nullptr && cache != nullptr) cache[1] = cache[0], cache[0] = {generation_, entry};
-    return entry;
+  [[gnu::noinline]] const SchemaIndex::Entry* LookupAndCache(ColumnRef column, Cached cached) {
+    *cached = schema_->Lookup(column.name(), column.hash());
+    return *cached;
   }
 
   // RouteCell's choice for a value its own column cannot take, when that
@@ -509,8 +517,10 @@ class EncodingOut {
     return nullptr;  // quarantined by the planner
   }
 
-  void Record(std::string_view name, uint32_t hash, ColumnType type) {
-    recording_->cells.push_back({name, hash, type});
+  void Record(ColumnRef column, ColumnType type) {
+    static_assert(alignof(ColumnName) >= 16, "the low 4 bits hold the flags");
+    recording_->signature.push_back(reinterpret_cast<uintptr_t>(column.column) |
+                                    (column.prefixed ? 8 : 0) | static_cast<uint64_t>(type));
   }
 
   // The key is ',"name":' then 16 to 31 bytes of padding (SchemaIndex::Entry),
@@ -528,6 +538,7 @@ class EncodingOut {
 
   const SchemaIndex* schema_;
   const uint64_t generation_;  // of schema_
+  const size_t cache_slot_;
   const RowClaims claims_;
   JsonWriter w_;
   EventMapper::EncodedRegion* recording_ = nullptr;
@@ -542,7 +553,7 @@ class EventMapper::RowSink {
   RowSink(EventMapper* mapper, std::vector<Row>* rows) : mapper_(mapper), rows_(rows) {}
 
   // `payload`: the row will also hold properties or traits.
-  RowOut Start(const Event& e, std::string_view table, bool payload) {
+  RowOut Start(const Event& e, TableKind /*kind*/, std::string_view table, bool payload) {
     mapper_->NewRowStamp();
     Row& row = rows_->emplace_back();
     row.table.assign(table);
@@ -567,7 +578,7 @@ class EventMapper::EncodingSink {
   EncodingSink(EventMapper* mapper, SchemaLookup schema_of, std::vector<EncodedTableRow>* rows)
       : mapper_(mapper), schema_of_(schema_of), rows_(rows) {}
 
-  EncodingOut& Start(const Event& e, std::string_view table, bool payload) {
+  EncodingOut& Start(const Event& e, TableKind kind, std::string_view table, bool /*payload*/) {
     Finish();  // before emplace_back moves the previous row's json
     mapper_->NewRowStamp();
     EncodedTableRow& row = rows_->emplace_back();
@@ -576,7 +587,9 @@ class EventMapper::EncodingSink {
     row.received_at = absl::FromUnixMicros(e.received_at->micros);
     const SchemaIndex* schema = fits_ ? schema_of_(table) : nullptr;
     const RowClaims claims{&mapper_->ids_, &mapper_->claimed_, mapper_->stamp_};
-    current_.emplace(schema, claims, &mapper_->row_scratch_);
+    // A row without a schema caches nothing (its kind's entries stay).
+    const size_t slot = schema != nullptr ? static_cast<size_t>(kind) : kNoCacheSlot;
+    current_.emplace(schema, slot, claims, &mapper_->row_scratch_);
     current_json_ = &row.json;
     return *current_;
   }
@@ -675,12 +688,12 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
         AddContext(row);
       };
       {
-        auto&& tracks = sink.Start(e, "tracks", false);
+        auto&& tracks = sink.Start(e, TableKind::kTracks, "tracks", false);
         BeginRowPrefix(tracks);
         add_shared(tracks);
         EndRowPrefix(tracks);
       }
-      auto&& row = sink.Start(e, table.name, true);
+      auto&& row = sink.Start(e, TableKind::kEvent, table.name, true);
       if (!ReuseRowPrefix(row)) add_shared(row);
       if (e.properties)
         Flatten(*e.properties, nullptr, bit(TableKind::kEvent), table.payload_node, row);
@@ -690,7 +703,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
     case TableKind::kGroups: {
       const bool is_group = e.kind == TableKind::kGroups;
       {
-        auto&& row = sink.Start(e, is_group ? "groups" : "identifies", true);
+        auto&& row = sink.Start(e, e.kind, is_group ? "groups" : "identifies", true);
         AddStandard(e, true, e.message_id, row);
         if (is_group) AddFixedString(kGroupIdId, *e.group_id, row);
         AddContext(row);
@@ -700,7 +713,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
       const std::optional<std::string_view> key = is_group ? e.group_id : e.user_id;
       if (key) {
         const TableKind kind = is_group ? TableKind::kAccounts : TableKind::kUsers;
-        auto&& state = sink.Start(e, is_group ? "accounts" : "users", true);
+        auto&& state = sink.Start(e, kind, is_group ? "accounts" : "users", true);
         AddStandard(e, false, *key, state);
         AddContext(state);
         if (e.traits) Flatten(*e.traits, nullptr, bit(kind), PayloadNode(e.kind), state);
@@ -710,7 +723,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
     case TableKind::kPages:
     case TableKind::kScreens: {
       const bool is_page = e.kind == TableKind::kPages;
-      auto&& row = sink.Start(e, is_page ? "pages" : "screens", true);
+      auto&& row = sink.Start(e, e.kind, is_page ? "pages" : "screens", true);
       AddStandard(e, true, e.message_id, row);
       if (e.name) AddFixedString(kNameId, *e.name, row);
       if (is_page && e.category) AddFixedString(kCategoryId, *e.category, row);
@@ -719,7 +732,7 @@ void EventMapper::Emit(const Event& e, Sink& sink) {
       break;
     }
     case TableKind::kAliases: {
-      auto&& row = sink.Start(e, "aliases", true);
+      auto&& row = sink.Start(e, TableKind::kAliases, "aliases", true);
       AddStandard(e, true, e.message_id, row);
       AddFixedString(kPreviousIdId, *e.previous_id, row);
       AddContext(row);
@@ -739,12 +752,6 @@ void EventMapper::NewRowStamp() {
 }
 
 void EventMapper::SetShape(EncodedRegion& region) {
-  // Built here, not per recorded cell: a shape is needed once per region.
-  region.signature.clear();
-  for (const EncodedRegion::Cell& c : region.cells) {
-    region.signature.push_back(reinterpret_cast<uintptr_t>(c.name.data()) << 3 |
-                               static_cast<uint64_t>(c.type));
-  }
   region.shape =
       region_shapes_.try_emplace(region.signature, static_cast<uint32_t>(region_shapes_.size()))
           .first->second;
@@ -779,9 +786,16 @@ bool EventMapper::ReuseRowPrefix(Out& out) {
 }
 
 template <typename Out>
+const SchemaIndex::Entry** EventMapper::FixedEntry(uint32_t id, const Out& out) {
+  FixedEntries& cache = fixed_entries_[out.cache_slot()];
+  if (cache.generation != out.generation()) cache = FixedEntries{out.generation()};
+  return &cache.entries[id];
+}
+
+template <typename Out>
 void EventMapper::AddFixedString(uint32_t id, std::string_view value, Out& out) {
-  out.Add(kFixedNames[id], fixed_hashes_[id], ValueCell(ColumnType::kString), value,
-          fixed_entries_[id]);
+  out.Add(ColumnRef{&fixed_columns_[id], false}, ValueCell(ColumnType::kString), value,
+          FixedEntry(id, out));
   Claim(id);
 }
 
@@ -789,7 +803,7 @@ template <typename Out>
 void EventMapper::AddFixedTimestamp(uint32_t id, int64_t micros, std::string_view text, Out& out) {
   Cell value = ValueCell(ColumnType::kTimestamp);
   value.micros = micros;
-  out.Add(kFixedNames[id], fixed_hashes_[id], value, text, fixed_entries_[id]);
+  out.Add(ColumnRef{&fixed_columns_[id], false}, value, text, FixedEntry(id, out));
   Claim(id);
 }
 
@@ -850,22 +864,75 @@ void EventMapper::AddContext(Out& out) {
   }
 }
 
+namespace {
+
+// Whether `key` is the guess's key. Keys of up to kKeyHead bytes (nearly
+// all) are compared in one 16-byte block: DOM strings are followed by
+// readable padding, and the guess's head is zero-padded.
+bool SameKeyHead(const char* head, std::string_view key) {
+#if defined(__SSE2__)
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key.data()));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(head));
+  const auto equal = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b)));
+  return (equal | (0xffffffffu << key.size())) == 0xffffffffu;
+#else
+  return internal::SameBytes(head, key.data(), key.size());
+#endif
+}
+
+}  // namespace
+
+void EventMapper::PrepareCache(ObjectNode& node, EntryCache& cache, uint64_t generation) {
+  // The slot's entries hold for one schema state: a new one starts afresh.
+  // (A node's columns take the same names in every row of a slot's kind.)
+  if (cache.generation != generation) {
+    cache.generation = generation;
+    cache.entries.assign(node.fields.size(), nullptr);
+  } else {
+    cache.entries.resize(node.fields.size(), nullptr);
+  }
+}
+
+void EventMapper::AddGuess(ObjectNode& node, EntryCache& cache) {
+  node.fields.emplace_back();
+  node.keys.emplace_back();
+  cache.entries.push_back(nullptr);
+}
+
+void EventMapper::ResetGuess(ObjectNode& node, size_t i, std::string_view key) {
+  FieldGuess& guess = node.fields[i];
+  guess = FieldGuess{};
+  guess.key_size = static_cast<uint32_t>(key.size());
+  std::memcpy(guess.key_head, key.data(), std::min(key.size(), kKeyHead));
+  node.keys[i].assign(key);
+  for (EntryCache& cache : node.caches) {
+    if (i < cache.entries.size()) cache.entries[i] = nullptr;
+  }
+}
+
 template <typename Out>
 void EventMapper::Flatten(const object& obj, const PathKey* path, uint16_t table_bit,
-                          uint32_t& node, Out& out) {
-  if (node == kNoNode) node = NewNode();
+                          uint32_t& node_index, Out& out) {
+  if (node_index == kNoNode) node_index = NewNode();
   // A child adds nodes (a deque: no reference moves), never fields here.
-  std::vector<FieldGuess>& fields = nodes_[node].fields;
+  ObjectNode& node = nodes_[node_index];
+  std::vector<FieldGuess>& fields = node.fields;
+  EntryCache& cache = node.caches[out.cache_slot()];
+  if (cache.generation != out.generation() || cache.entries.size() < fields.size()) {
+    PrepareCache(node, cache, out.generation());
+  }
   size_t i = 0;
   // The iterator's key() and value(), not key_value_pair copies: copying the
   // pair through the stack stalled store-to-load forwarding on every field.
   for (auto it = obj.begin(), end = obj.end(); it != end; ++it, ++i) {
     const std::string_view key = it.key();
-    if (i == fields.size()) fields.emplace_back();
+    if (i == fields.size()) AddGuess(node, cache);
     FieldGuess& guess = fields[i];
-    if (guess.key.size() != key.size() ||
-        !internal::SameBytes(guess.key.data(), key.data(), key.size())) {
-      guess = FieldGuess{std::string(key)};
+    if (guess.key_size != key.size() ||
+        !(key.size() <= kKeyHead
+              ? SameKeyHead(guess.key_head, key)
+              : internal::SameBytes(node.keys[i].data(), key.data(), key.size()))) {
+      ResetGuess(node, i, key);
     }
     const element v = it.value();
     // Read once: every write to the row (char stores) could alias the tape.
@@ -877,27 +944,24 @@ void EventMapper::Flatten(const object& obj, const PathKey* path, uint16_t table
       if (guess.column == nullptr) {
         const ColumnName& column = LookupColumn(path, key);
         guess.column = &column;
-        guess.plain = {column.name, column.hash, column.id};
-        guess.prefixed = {column.prefixed, column.prefixed_hash, column.prefixed_id};
+        guess.id = column.id;
         guess.reserved_mask = column.reserved_mask;
       }
-      AddValue(v, type, guess, table_bit, out);
+      AddValue(v, type, guess, &cache.entries[i], table_bit, out);
     }
   }
 }
 
 template <typename Out>
-void EventMapper::AddValue(const element& v, element_type type, FieldGuess& guess,
-                           uint16_t table_bit, Out& out) {
-  const CellName& cell = (guess.reserved_mask & table_bit) != 0 ? guess.prefixed : guess.plain;
-  const uint32_t id = cell.id;
+void EventMapper::AddValue(const element& v, element_type type, const FieldGuess& guess,
+                           const SchemaIndex::Entry** cached, uint16_t table_bit, Out& out) {
+  const bool prefixed = (guess.reserved_mask & table_bit) != 0;
+  const uint32_t id = prefixed ? guess.column->prefixed_id : guess.id;
   if (!Claim(id)) return;  // an earlier path produced the same column: first value wins
   if constexpr (std::is_same_v<Out, RowOut>) {
     if (&out.row() == &context_) context_ids_.push_back(id);
   }
-  const std::string_view name = cell.name;
-  const uint32_t hash = cell.hash;
-  EntryCache* const entries = guess.entries;
+  const ColumnRef column{guess.column, prefixed};
   Cell value;
   std::string_view text;
   switch (type) {
@@ -918,13 +982,13 @@ void EventMapper::AddValue(const element& v, element_type type, FieldGuess& gues
       value.floating = v.get_double().value_unsafe();
       break;
     case element_type::STRING:
-      out.AddString(name, hash, v.get_string().value_unsafe(), entries);
+      out.AddString(column, v.get_string().value_unsafe(), cached);
       return;
     default:  // ARRAY: stored as compact JSON text
-      out.AddArray(name, hash, v, entries, &array_text_);
+      out.AddArray(column, v, cached, &array_text_);
       return;
   }
-  out.Add(name, hash, value, text, entries);
+  out.Add(column, value, text, cached);
 }
 
 }  // namespace opentrack::warehouse_schema

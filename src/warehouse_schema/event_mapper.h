@@ -65,49 +65,65 @@ class EventMapper {
   // clients send unbounded property or event names).
   static constexpr size_t kMaxCachedNames = 1 << 16;
 
+  // The names a raw path gives a column. Internal to the mapper (public for
+  // its row writers). Aligned to 16 so a region's signature can carry a
+  // pointer to it and a cell's flags in one word (EncodedRegion).
+  struct alignas(16) ColumnName {
+    std::string name;          // as used on most tables
+    std::string prefixed;      // '_' + name, used where `name` is reserved
+    uint32_t id = 0;           // interned ids of `name` and `prefixed`, for
+    uint32_t prefixed_id = 0;  // first-value-wins deduplication within a row
+    uint32_t hash = 0;         // internal::NameHash of `name` and `prefixed`
+    uint32_t prefixed_hash = 0;
+    uint16_t reserved_mask = 0;
+  };
+  // The name a cell uses: `column`'s plain or prefixed one.
+  struct ColumnRef {
+    const ColumnName* column;
+    bool prefixed;
+    std::string_view name() const { return prefixed ? column->prefixed : column->name; }
+    uint32_t hash() const { return prefixed ? column->prefixed_hash : column->hash; }
+  };
+
+  // Schema entries are cached per TableKind, the slot of the rows of that
+  // kind: the context node serves every kind, a traits node two (identifies
+  // and users), and a table per slot keeps each hitting while event types
+  // alternate. The last slot is the unencoded rows', which cache nothing.
+  static constexpr size_t kCacheSlots = 10;
+  static constexpr size_t kNoCacheSlot = kCacheSlots - 1;
+
  private:
   struct Event;
-  // A schema entry a column resolved to, by SchemaIndex::generation().
-  struct EntryCache {
-    uint64_t generation = 0;
-    const SchemaIndex::Entry* entry = nullptr;
-  };
-  struct ColumnName {
-    std::string name;      // as used on most tables
-    std::string prefixed;  // '_' + name, used where `name` is reserved
-    uint32_t id;           // interned ids of `name` and `prefixed`, for
-    uint32_t prefixed_id;  // first-value-wins deduplication within a row
-    uint32_t hash;         // internal::NameHash of `name` and `prefixed`
-    uint32_t prefixed_hash;
-    uint16_t reserved_mask;
-  };
 
   class RowSink;
   class EncodingSink;
 
   // What the i-th field of an object held last time. Events of one source
   // repeat their shape, so a field is usually resolved by comparing its key
-  // with the guess, without building and hashing its path.
+  // with the guess, without building and hashing its path. Only what every
+  // field reads is here (40 bytes, was 128: 20 KB for the sample's ~500
+  // paths); the whole key, the names and the schema entries live elsewhere.
   static constexpr uint32_t kNoNode = ~0u;
-  // A column name as a cell uses it. Copied out of ColumnName into each
-  // guess so a field's cell needs no load from the (scattered) name table.
-  struct CellName {
-    std::string_view name;
-    uint32_t hash = 0;
-    uint32_t id = 0;
-  };
+  static constexpr size_t kKeyHead = 16;
   struct FieldGuess {
-    std::string key;
-    const ColumnName* column = nullptr;  // when it held a value
-    CellName plain, prefixed;            // of `column`
-    uint16_t reserved_mask = 0;          // of `column`
+    char key_head[kKeyHead] = {};        // the key's first bytes, zero-padded
+    uint32_t key_size = 0;               // longer keys: ObjectNode::keys
     uint32_t child = kNoNode;            // when it held an object: its node
-    // The schema entries its column resolved to in the last two tables (a
-    // payload node serves one table, or two for identifies and users).
-    EntryCache entries[2];
+    const ColumnName* column = nullptr;  // when it held a value
+    uint32_t id = 0;                     // column->id
+    uint16_t reserved_mask = 0;          // column->reserved_mask
+  };
+  // The schema entries a node's columns resolved to in one row kind's
+  // tables, valid while `generation` is the table's SchemaIndex::generation()
+  // (nullptr: not looked up yet).
+  struct EntryCache {
+    uint64_t generation = 0;
+    std::vector<const SchemaIndex::Entry*> entries;  // by field index
   };
   struct ObjectNode {
     std::vector<FieldGuess> fields;
+    std::vector<std::string> keys;  // each field's whole key (cold)
+    EntryCache caches[kCacheSlots];
   };
   // The keys from the root to an object being flattened, as a chain on the
   // stack: joined into a path only when a field's column is not guessed.
@@ -164,7 +180,18 @@ class EventMapper {
                uint32_t& node, Out& out);
   template <typename Out>
   void AddValue(const simdjson::dom::element& value, simdjson::dom::element_type type,
-                FieldGuess& guess, uint16_t table_bit, Out& out);
+                const FieldGuess& guess, const SchemaIndex::Entry** cached, uint16_t table_bit,
+                Out& out);
+  // Out of line, off Flatten's path: points guess `i` of `node` at `key`,
+  // forgetting what it held; makes `cache` fit `generation` and the fields;
+  // adds a field (a guess and its cache cell).
+  [[gnu::noinline]] void ResetGuess(ObjectNode& node, size_t i, std::string_view key);
+  [[gnu::noinline]] static void PrepareCache(ObjectNode& node, EntryCache& cache,
+                                             uint64_t generation);
+  [[gnu::noinline]] static void AddGuess(ObjectNode& node, EntryCache& cache);
+  // The cache cell of fixed column `id` for `out`'s table.
+  template <typename Out>
+  const SchemaIndex::Entry** FixedEntry(uint32_t id, const Out& out);
 
   simdjson::dom::parser parser_;
   std::string padded_;                                   // input copy with simdjson's padding
@@ -175,9 +202,14 @@ class EventMapper {
   uint32_t kind_nodes_[9] = {kNoNode, kNoNode, kNoNode, kNoNode, kNoNode,
                              kNoNode, kNoNode, kNoNode, kNoNode};
   absl::flat_hash_map<std::string, uint32_t> ids_;  // column name -> interned id
-  std::vector<uint32_t> fixed_hashes_;              // NameHash of each FixedId's name
-  EntryCache fixed_entries_[16][2];                 // per FixedId, as FieldGuess::entries
-  std::vector<uint32_t> claimed_;                   // interned id -> row stamp that used it
+  ColumnName fixed_columns_[16];                    // per FixedId
+  // Per cache slot, as ObjectNode::caches, for the fixed columns.
+  struct FixedEntries {
+    uint64_t generation = 0;
+    const SchemaIndex::Entry* entries[16] = {};
+  };
+  FixedEntries fixed_entries_[kCacheSlots];
+  std::vector<uint32_t> claimed_;  // interned id -> row stamp that used it
   uint32_t stamp_ = 0;
   std::string path_;  // LookupColumn's scratch
   Row context_;       // context_* cells of the current event, built once
@@ -192,18 +224,14 @@ class EventMapper {
   // A track event's rows share everything up to the end of the context; an
   // identify's or group's rows share the context.
   struct EncodedRegion {
-    struct Cell {
-      std::string_view name;
-      uint32_t hash;
-      ColumnType type;  // of the column written
-    };
     bool recorded = false;
     bool reusable = false;
     size_t start = 0, end = 0;  // positions in the row
     std::string bytes;          // the region's text, when kept (the context)
-    std::vector<Cell> cells;
-    // The cells' column names (their stable addresses) and types: equal
-    // signatures need the same column types from a table.
+    // Per cell, its ColumnName's (stable) address, whether prefixed (bit 3)
+    // and the type of the column written (bits 0-2): equal signatures need
+    // the same column types from a table. Built as the cells are written:
+    // one register store each (a struct per cell stalled store forwarding).
     std::vector<uint64_t> signature;
     uint32_t shape = 0;         // interned signature
     std::vector<uint32_t> ids;  // column ids the region claims

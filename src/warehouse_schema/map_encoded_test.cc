@@ -38,6 +38,16 @@ class Schemas {
     }
     indexes_.erase(table);
   }
+  // Retype(), keeping the table's SchemaIndex object: the column is removed
+  // and added again in it, which gives it a new generation.
+  void RetypeInPlace(const std::string& table, const std::string& column, ColumnType type) {
+    for (Column& c : schemas_[table]) {
+      if (c.name == column) c.type = type;
+    }
+    SchemaIndex& index = indexes_[table];
+    index.Remove(column);
+    index.Add(column, type);
+  }
   const SchemaIndex* Find(std::string_view table) {
     auto it = schemas_.find(std::string(table));
     if (it == schemas_.end()) return nullptr;
@@ -313,6 +323,111 @@ TEST(MapEncodedTest, SharedColumnsAreWrittenAgainWhenTheTablesTypeThemDifferentl
   ASSERT_TRUE(ok);
   EXPECT_NE(rows[0].json.find(R"("sent_at":"2024-01-01T00:05:09.000000Z")"), std::string::npos);
   EXPECT_NE(rows[1].json.find(R"("sent_at":"2024-01-01T00:05:09Z")"), std::string::npos);
+}
+
+// One event of each type, all with the same context, so the context's
+// guesses serve every table kind in turn.
+std::vector<std::string> EveryTypeWithContext(std::string_view context) {
+  const std::string c = "\"context\":" + std::string(context);
+  return {
+      Normalized(R"("type":"track","event":"E","userId":"u",)" + c + R"(,"properties":{"p":1})"),
+      Normalized(R"("type":"identify","userId":"u",)" + c + R"(,"traits":{"t":1})"),
+      Normalized(R"("type":"page","userId":"u","name":"n",)" + c + R"(,"properties":{"p":1})"),
+      Normalized(R"("type":"screen","userId":"u","name":"n",)" + c + R"(,"properties":{"p":1})"),
+      Normalized(R"("type":"group","userId":"u","groupId":"g",)" + c + R"(,"traits":{"t":1})"),
+      Normalized(R"("type":"alias","userId":"u","previousId":"a",)" + c + R"(,"traits":{"t":1})"),
+  };
+}
+
+// Every table types the context column its own way: each row must be written
+// with its own table's entry while event types alternate (the mapper caches
+// each table kind's entries apart).
+TEST(MapEncodedTest, ContextColumnsFollowEachTableWhileEventTypesAlternate) {
+  const std::vector<std::string> events = EveryTypeWithContext(R"({"x":5,"o":{"y":6}})");
+  EventMapper mapper;
+  Schemas schemas;
+  for (const std::string& json : events) schemas.Learn(MapOrDie(mapper, json));
+  const std::pair<const char*, ColumnType> types[] = {
+      {"tracks", ColumnType::kString},    {"e", ColumnType::kFloat},
+      {"identifies", ColumnType::kFloat}, {"users", ColumnType::kString},
+      {"pages", ColumnType::kString},     {"screens", ColumnType::kFloat},
+      {"groups", ColumnType::kString},    {"accounts", ColumnType::kFloat},
+      {"aliases", ColumnType::kString}};
+  for (const auto& [table, type] : types) {
+    schemas.Retype(table, "context_x", type);
+    schemas.Retype(table, "context_o_y",
+                   type == ColumnType::kString ? ColumnType::kFloat : ColumnType::kString);
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& json : events) {
+      EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json)) << round;
+    }
+  }
+  bool ok = false;
+  const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, events[1], &ok);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NE(rows[0].json.find(R"("context_x":5,"context_o_y":"6")"), std::string::npos)
+      << rows[0].json;
+  EXPECT_NE(rows[1].json.find(R"("context_x":"5","context_o_y":6)"), std::string::npos)
+      << rows[1].json;
+}
+
+// A table's schema changing in place (same SchemaIndex, new generation) must
+// not leave a field or a standard column on the entry it had before.
+TEST(MapEncodedTest, CachedColumnsFollowASchemaChangedInPlace) {
+  const std::vector<std::string> events = EveryTypeWithContext(R"({"x":5})");
+  EventMapper mapper;
+  Schemas schemas;
+  for (const std::string& json : events) schemas.Learn(MapOrDie(mapper, json));
+  for (const std::string& json : events)
+    EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
+  for (const char* table : {"tracks", "e", "identifies", "users", "pages", "screens", "groups",
+                            "accounts", "aliases"}) {
+    schemas.RetypeInPlace(table, "context_x", ColumnType::kString);
+    schemas.RetypeInPlace(table, "received_at", ColumnType::kString);
+  }
+  schemas.RetypeInPlace("e", "p", ColumnType::kFloat);
+  schemas.RetypeInPlace("users", "t", ColumnType::kString);
+  for (const std::string& json : events)
+    EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
+  bool ok = false;
+  const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, events[0], &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_NE(rows[1].json.find(R"("context_x":"5")"), std::string::npos) << rows[1].json;
+  EXPECT_NE(rows[1].json.find(R"("received_at":"2024-01-01T00:05:10.000000Z")"), std::string::npos)
+      << rows[1].json;
+  EXPECT_NE(rows[1].json.find(R"("p":1})"), std::string::npos) << rows[1].json;
+}
+
+// Keys longer than a guess keeps inline, keys that differ only after their
+// first bytes, and column names too long for an entry's inline key.
+TEST(MapEncodedTest, LongAndLookalikeKeysEncodeAsThePlanningPath) {
+  const std::string long_name(70, 'k');
+  const std::vector<std::string> events = {
+      Normalized(
+          R"("type":"track","event":"E","userId":"u","properties":{"abcdefghijklmnopqrstu":1,"ab":"x",")" +
+          long_name + R"(":2})"),
+      Normalized(
+          R"("type":"track","event":"E","userId":"u","properties":{"abcdefghijklmnopqrstv":3,"ac":"y",")" +
+          long_name + R"(":"z"})"),
+      Normalized(
+          R"("type":"track","event":"E","userId":"u","properties":{"abcdefghijklmnopq":4,"a":true})"),
+  };
+  EventMapper mapper;
+  Schemas schemas;
+  for (const std::string& json : events) schemas.Learn(MapOrDie(mapper, json));
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& json : events)
+      EXPECT_TRUE(ExpectSameAsPlanningPath(mapper, schemas, json));
+  }
+  bool ok = false;
+  const std::vector<EncodedTableRow> rows = Encode(mapper, schemas, events[1], &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_NE(rows[1].json.find(R"("abcdefghijklmnopqrstv":"3","ac":"y",")" + long_name +
+                              R"(_string":"z"})"),
+            std::string::npos)
+      << rows[1].json;
 }
 
 struct Declined {

@@ -1,6 +1,7 @@
 #include "warehouse_schema/schema_index.h"
 
 #include <atomic>
+#include <cstring>
 
 #include "common/json_text.h"
 
@@ -9,16 +10,34 @@ namespace opentrack::warehouse_schema {
 namespace {
 
 SchemaIndex::Entry MakeEntry(std::string_view name, ColumnType type, bool with_key) {
-  if (!with_key) return SchemaIndex::Entry{type, 0, std::string()};
+  if (!with_key) return SchemaIndex::Entry{type, 0, SchemaIndex::PaddedKey()};
   std::string key = ",";
   AppendJsonString(&key, name);
   key.push_back(':');
   const auto size = static_cast<uint32_t>(key.size());
   key.resize((size + 15) / 16 * 16 + 16, '\0');
-  return SchemaIndex::Entry{type, size, std::move(key)};
+  return SchemaIndex::Entry{type, size, SchemaIndex::PaddedKey(key)};
 }
 
 }  // namespace
+
+SchemaIndex::PaddedKey::PaddedKey(std::string_view padded) {
+  char* to = inline_;
+  if (padded.size() > kInlineSize) {
+    heap_ = std::make_unique<char[]>(kSizeBytes + padded.size());
+    const size_t size = padded.size();
+    std::memcpy(heap_.get(), &size, kSizeBytes);
+    to = heap_.get() + kSizeBytes;
+  }
+  std::memcpy(to, padded.data(), padded.size());
+}
+
+std::string_view SchemaIndex::PaddedKey::text() const {
+  if (heap_ == nullptr) return std::string_view(inline_, kInlineSize);
+  size_t size;
+  std::memcpy(&size, heap_.get(), kSizeBytes);
+  return std::string_view(heap_.get() + kSizeBytes, size);
+}
 
 uint64_t SchemaIndex::NextGeneration() {
   static std::atomic<uint64_t> next{1};

@@ -4,9 +4,12 @@
 #define OPENTRACK_WAREHOUSE_SCHEMA_SCHEMA_INDEX_H_
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "warehouse_schema/internal/fast_text.h"
 #include "warehouse_schema/internal/name_table.h"
@@ -16,12 +19,42 @@ namespace opentrack::warehouse_schema {
 
 class SchemaIndex {
  public:
-  struct Entry {
+  // A column's key text for encoding. Held inside the entry up to
+  // kInlineSize bytes (names of up to 28 bytes), so that writing a cell
+  // reads its type and key from one cache line rather than chasing a pointer.
+  class PaddedKey {
+   public:
+    static constexpr size_t kInlineSize = 48;
+    PaddedKey() = default;
+    explicit PaddedKey(std::string_view padded);
+    PaddedKey(const PaddedKey& other) : PaddedKey(other.text()) {}
+    PaddedKey& operator=(const PaddedKey& other) {
+      if (this != &other) *this = PaddedKey(other.text());
+      return *this;
+    }
+    PaddedKey(PaddedKey&& other) noexcept { *this = std::move(other); }
+    PaddedKey& operator=(PaddedKey&& other) noexcept {
+      heap_ = std::move(other.heap_);
+      std::memcpy(inline_, other.inline_, kInlineSize);
+      return *this;
+    }
+
+    const char* data() const { return heap_ != nullptr ? heap_.get() + kSizeBytes : inline_; }
+
+   private:
+    static constexpr size_t kSizeBytes = sizeof(size_t);
+    std::string_view text() const;
+
+    std::unique_ptr<char[]> heap_;  // a longer key: its size, then its text
+    char inline_[kInlineSize] = {};
+  };
+  // One cache line: what encoding a cell reads.
+  struct alignas(64) Entry {
     ColumnType type;
     uint32_t key_size;  // of the text in `key`
     // Separator, name and colon (,"name":), then zero padding of 16 to 31
     // bytes so encoding copies it in whole 16-byte blocks.
-    std::string key;
+    PaddedKey key;
     std::string_view KeyText() const { return std::string_view(key.data(), key_size); }
   };
 

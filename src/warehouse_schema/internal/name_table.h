@@ -78,7 +78,7 @@ class NameTable {
   std::pair<V*, bool> Insert(std::string_view name, uint32_t hash, V value) {
     if (V* found = Find(name, hash)) return {found, false};
     if ((used_ + 1) * 4 > slots_.size() * 3) Rehash(std::max<size_t>(16, size_ * 4));
-    Item& item = items_.emplace_back(Item{std::string(name), std::move(value)});
+    Item& item = items_.emplace_back(Item{std::move(value), std::string(name)});
     const size_t mask = slots_.size() - 1;
     size_t i = hash & mask;
     while (slots_[i].item != nullptr) i = (i + 1) & mask;
@@ -112,9 +112,10 @@ class NameTable {
   size_t size() const { return size_; }
 
  private:
+  // The value first: callers read it more often than the name.
   struct Item {
-    std::string name;
     V value;
+    std::string name;
   };
   struct Slot {
     uint32_t hash = 0;

@@ -4,18 +4,17 @@
 
 namespace opentrack::loader {
 
-std::string EncodeSpooledEvent(std::string_view source, std::string_view json) {
+std::string SpooledEventPrefix(std::string_view source) {
   std::string out;
-  out.reserve(source.size() + 1 + json.size());
+  out.reserve(source.size() + 1);
   out.append(source);
   out.push_back('\n');
-  out.append(json);
   return out;
 }
 
-std::string SpooledEventPrefix(std::string_view source) {
-  std::string out(source);
-  out.push_back('\n');
+std::string EncodeSpooledEvent(std::string_view source, std::string_view json) {
+  std::string out = SpooledEventPrefix(source);
+  out.append(json);
   return out;
 }
 

@@ -93,14 +93,15 @@ int main(int argc, char** argv) {
   const size_t total = total_mb << 20;
   const double raw_us = AppendCost(dir, commit, total) * 1e6 / (total / event_bytes);
   const size_t packed_commit = static_cast<size_t>(commit / ratio);
-  const double packed_us =
-      AppendCost(dir, packed_commit, static_cast<size_t>(total / ratio)) * 1e6 / (total / event_bytes);
+  const double packed_us = AppendCost(dir, packed_commit, static_cast<size_t>(total / ratio)) *
+                           1e6 / (total / event_bytes);
 
   std::printf("events: %zu of %.0f bytes; group commit %zu KB\n", events, event_bytes, commit_kb);
   std::printf("zstd level %d: ratio %.2f, %.3f us/event\n", level, ratio, zstd_us);
   std::printf("append+fdatasync raw: %.3f us/event\n", raw_us);
   std::printf("append+fdatasync compressed: %.3f us/event\n", packed_us);
-  std::printf("at most %.0f events per CPU-second uncompressed, %.0f with zstd, if nothing else ran\n",
-              1e6 / raw_us, 1e6 / (zstd_us + packed_us));
+  std::printf(
+      "at most %.0f events per CPU-second uncompressed, %.0f with zstd, if nothing else ran\n",
+      1e6 / raw_us, 1e6 / (zstd_us + packed_us));
   return 0;
 }

@@ -6,8 +6,6 @@
 namespace opentrack::segment::internal {
 namespace {
 
-bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
 // Tables for the walk over a container's structurals, which keep the loop
 // free of unpredictable branches: how a byte changes the nesting depth, and
 // whether it is whitespace.
@@ -28,7 +26,9 @@ constexpr std::array<int8_t, 256> kDepthDeltas = MakeDepthDeltas();
 constexpr std::array<uint8_t, 256> kSpaces = MakeSpaces();
 
 int DepthDelta(char c) { return kDepthDeltas[static_cast<unsigned char>(c)]; }
+// 1 for JSON whitespace, else 0: OR-able in the walk's loop.
 uint8_t IsSpaceByte(char c) { return kSpaces[static_cast<unsigned char>(c)]; }
+bool IsJsonSpace(char c) { return IsSpaceByte(c) != 0; }
 
 // Copies text[from, to) to *dst. Short runs, the common case, are copied as
 // one fixed 32-byte block (the caller leaves that much room; the source is

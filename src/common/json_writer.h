@@ -68,45 +68,51 @@ inline bool PlainJsonByte(char c) {
 // text written. Not for concurrent use.
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string* out, size_t expected = 0) : out_(out), pos_(out->size()) {
+  explicit JsonWriter(std::string* out, size_t expected = 0)
+      : out_(out), base_(out->data()), cur_(base_ + out->size()), limit_(cur_) {
     Need(expected);
   }
   // Writes from the start of `scratch`, a buffer reused across many short
   // texts: its size is never reduced, so it is zero-filled only when it grows
   // and stays warm in cache. The text is Written(), not `scratch`'s size.
   struct Scratch {};
-  JsonWriter(std::string* scratch, Scratch) : out_(scratch), pos_(0), keep_size_(true) {}
+  JsonWriter(std::string* scratch, Scratch)
+      : out_(scratch),
+        base_(scratch->data()),
+        cur_(base_),
+        limit_(base_ + scratch->size()),
+        keep_size_(true) {}
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
   ~JsonWriter() {
-    if (!keep_size_) out_->resize(pos_);
+    if (!keep_size_) out_->resize(position());
   }
 
-  std::string_view Written() const { return std::string_view(out_->data(), pos_); }
+  std::string_view Written() const { return std::string_view(base_, position()); }
 
-  void Char(char c) { *Need(1) = c, ++pos_; }
+  void Char(char c) { *Need(1) = c, ++cur_; }
   void Raw(std::string_view s) {
     std::memcpy(Need(s.size()), s.data(), s.size());
-    pos_ += s.size();
+    cur_ += s.size();
   }
   // Writes the first `size` bytes of `padded`, which holds at least
   // RoundUp16(size) readable bytes: whole 16-byte blocks, no memcpy call.
   [[gnu::always_inline]] void RawPadded(const char* padded, size_t size) {
     char* p = Need(size + kSpecialBlock);
     for (size_t i = 0; i < size; i += kSpecialBlock) std::memcpy(p + i, padded + i, kSpecialBlock);
-    pos_ += size;
+    cur_ += size;
   }
-  void Unwrite() { --pos_; }  // drops the last byte written
+  void Unwrite() { --cur_; }  // drops the last byte written
   // Replaces a byte already written.
-  void Overwrite(size_t position, char c) { (*out_)[position] = c; }
+  void Overwrite(size_t position, char c) { base_[position] = c; }
 
   // For callers that assemble text themselves: room for `n` bytes at the
   // returned pointer; Commit(end) keeps what was written before `end`.
   // Nothing may be written through the writer in between.
   char* Reserve(size_t n) { return Need(n); }
-  void Commit(const char* end) { pos_ = static_cast<size_t>(end - out_->data()); }
-  size_t position() const { return pos_; }
-  void Rewind(size_t position) { pos_ = position; }  // drops what came after `position`
+  void Commit(const char* end) { cur_ = base_ + (end - base_); }
+  size_t position() const { return static_cast<size_t>(cur_ - base_); }
+  void Rewind(size_t position) { cur_ = base_ + position; }  // drops what came after `position`
 
   // A quoted, escaped string; the same text as opentrack::AppendJsonString.
   void String(std::string_view s) { WriteString</*kPadded=*/false>(s); }
@@ -128,11 +134,11 @@ class JsonWriter {
 
   void Int(int64_t v) {
     char* p = Need(24);
-    pos_ = std::to_chars(p, p + 24, v).ptr - out_->data();
+    cur_ = std::to_chars(p, p + 24, v).ptr;
   }
   void Uint(uint64_t v) {
     char* p = Need(24);
-    pos_ = std::to_chars(p, p + 24, v).ptr - out_->data();
+    cur_ = std::to_chars(p, p + 24, v).ptr;
   }
   // Shortest round-trip text (std::to_chars); non-finite values as the quoted
   // strings BigQuery accepts ("NaN", "Infinity", "-Infinity").
@@ -144,7 +150,7 @@ class JsonWriter {
     char* p = Need(32);
     char* end = ShortDecimal(v, p);
     if (end == nullptr) end = std::to_chars(p, p + 32, v).ptr;
-    pos_ = end - out_->data();
+    cur_ = end;
   }
 
   // std::to_chars(v)'s text for the common case, a few times faster: a
@@ -206,27 +212,34 @@ class JsonWriter {
       if (c == '"' || c == '\\') {
         *p++ = '\\', *p++ = c;
       } else {  // control or non-ASCII: the careful writer, for the whole string
-        out_->resize(pos_);
+        out_->resize(position());
         AppendJsonString(out_, s);
-        pos_ = out_->size();
+        base_ = out_->data();
+        cur_ = limit_ = base_ + out_->size();
         return;
       }
     }
     *p++ = '"';
-    pos_ = p - out_->data();
+    cur_ = p;
   }
 
-  // Inlined into every write: the check, not the growth.
+  // Inlined into every write: the check, not the growth. Two loads: the
+  // text's bounds are kept as pointers, not re-read through `out_` (any
+  // char store may alias the std::string, so those reloads were not hoisted).
   [[gnu::always_inline]] char* Need(size_t n) {
-    if (pos_ + n > out_->size()) [[unlikely]] {
+    if (static_cast<size_t>(limit_ - cur_) < n) [[unlikely]] {
       Grow(n);
     }
-    return out_->data() + pos_;
+    return cur_;
   }
   [[gnu::noinline]] void Grow(size_t n) {
     // std::string grows its capacity geometrically; the slack keeps resizes
     // (and their zero-filling) rare.
-    out_->resize(pos_ + n + 1024);
+    const size_t pos = position();
+    out_->resize(pos + n + 1024);
+    base_ = out_->data();
+    cur_ = base_ + pos;
+    limit_ = base_ + out_->size();
   }
 
   // The 1 to 15 bytes at `in` as two little-endian words, zero-padded. Built
@@ -266,7 +279,9 @@ class JsonWriter {
   }
 
   std::string* out_;
-  size_t pos_;
+  char* base_;   // out_->data()
+  char* cur_;    // where the next byte goes
+  char* limit_;  // out_->data() + out_->size()
   bool keep_size_ = false;
 };
 

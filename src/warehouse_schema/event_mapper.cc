@@ -373,62 +373,56 @@ class EncodingOut {
   // Of the table's schema; 0 when unknown (nothing is then cached).
   uint64_t generation() const { return generation_; }
 
-  // `cached` remembers the entry `column` resolved to in this table.
-  void Add(ColumnRef column, const Cell& value, std::string_view text, Cached cached) {
-    if (schema_ == nullptr) return;
-    if (!siblings_.empty() &&
-        std::find(siblings_.begin(), siblings_.end(), column.name()) != siblings_.end()) {
-      schema_ = nullptr;
+  // `cached` remembers the entry `column` resolved to in this table. Inline
+  // for the usual cell, whose column has its type (the standard columns, and
+  // numbers); Place decides the others.
+  [[gnu::always_inline]] void Add(ColumnRef column, const Cell& value, std::string_view text,
+                                  Cached cached) {
+    // Read before any char is stored (which could alias `value` or the entry):
+    // the compiler then knows which of WriteValue's cases can occur.
+    const ColumnType type = value.type;
+    const SchemaIndex::Entry* entry = Admit(column, cached);
+    if (entry == nullptr) return;
+    if (entry->type != type) {
+      Place(column, entry, value, text);
       return;
     }
-    const SchemaIndex::Entry* entry = Resolve(column, cached);
-    if (entry != nullptr && !internal::Accepts(entry->type, value)) {
-      entry = Sibling(column.name(), value);
-      if (recording_ != nullptr) recording_->reusable = false;
-    } else if (entry != nullptr && recording_ != nullptr) {
-      Record(column, entry->type);
-    }
-    if (entry == nullptr) {
-      schema_ = nullptr;
-      return;
-    }
+    if (recording_ != nullptr) Record(column, type);
     WriteKey(*entry);
-    internal::WriteValue(value, text, entry->type, w_);
+    internal::WriteValue(value, text, type, w_);
   }
 
   // A string value: whether it reads as a timestamp only matters when its
   // column is not STRING, so the parse is skipped for STRING columns.
   void AddString(ColumnRef column, std::string_view text, Cached cached) {
-    if (schema_ != nullptr && siblings_.empty()) {
-      const SchemaIndex::Entry* entry = Resolve(column, cached);
-      if (entry != nullptr && entry->type == ColumnType::kString) {
-        if (recording_ != nullptr) Record(column, entry->type);
-        WriteKey(*entry);
-        w_.PaddedString(text);  // a DOM string
-        return;
-      }
+    const SchemaIndex::Entry* entry = Admit(column, cached);
+    if (entry == nullptr) return;
+    if (entry->type == ColumnType::kString) {
+      if (recording_ != nullptr) Record(column, entry->type);
+      WriteKey(*entry);
+      w_.PaddedString(text);  // a DOM string
+      return;
     }
-    Add(column, StringCell(text), text, cached);
+    Place(column, entry, StringCell(text), text);
   }
 
   // An array: its compact JSON text goes into a STRING column. Written in one
   // pass when the column is STRING and the array needs no escaping inside.
   void AddArray(ColumnRef column, const element& array, Cached cached, std::string* scratch) {
-    if (schema_ != nullptr && siblings_.empty()) {
-      const SchemaIndex::Entry* entry = Resolve(column, cached);
-      if (entry != nullptr && entry->type == ColumnType::kString) {
-        const size_t mark = w_.position();
-        WriteKey(*entry);
-        if (WriteCompactJsonAsString(array, w_)) {
-          if (recording_ != nullptr) Record(column, entry->type);
-          return;
-        }
-        w_.Rewind(mark);
+    const SchemaIndex::Entry* entry = Admit(column, cached);
+    if (entry == nullptr) return;
+    if (entry->type == ColumnType::kString) {
+      const size_t mark = w_.position();
+      WriteKey(*entry);
+      if (WriteCompactJsonAsString(array, w_)) {
+        if (recording_ != nullptr) Record(column, entry->type);
+        return;
       }
+      w_.Rewind(mark);
     }
     scratch->clear();
     AppendCompactJson(array, scratch);
-    Add(column, ValueCell(ColumnType::kString), *scratch, cached);
+    Place(column, entry, ValueCell(ColumnType::kString), *scratch);
   }
 
   // Records what the next cells write (the context of a first row).
@@ -437,6 +431,7 @@ class EncodingOut {
     recording_ = record;
     record->bytes.clear();
     record->signature.clear();
+    signature_next_ = signature_end_ = record->signature.data();
     record->ids.clear();
     record->reusable = true;
     record->start = w_.position();
@@ -444,6 +439,7 @@ class EncodingOut {
   // `keep_bytes`: copy the text (the scratch row will be overwritten).
   void StopRecording(bool keep_bytes) {
     if (recording_ == nullptr) return;
+    recording_->signature.resize(RecordedCells());
     recording_->recorded = true;
     recording_->reusable = recording_->reusable && fits();
     recording_->end = w_.position();
@@ -485,6 +481,48 @@ class EncodingOut {
     return true;
   }
 
+  // The entry of the column a cell named `column` belongs in, or nullptr when
+  // the row needs the planner (fits() is then false): the row is already
+  // unusable, `column` is not in the table, or a sibling an earlier cell took
+  // has its name (RouteCell would have skipped that sibling).
+  [[gnu::always_inline]] const SchemaIndex::Entry* Admit(ColumnRef column, Cached cached) {
+    if (!plain_) [[unlikely]] {
+      if (schema_ == nullptr || TakenBySibling(column.name())) {
+        Unfit();
+        return nullptr;
+      }
+    }
+    const SchemaIndex::Entry* entry = Resolve(column, cached);
+    if (entry == nullptr) Unfit();
+    return entry;
+  }
+  [[gnu::noinline]] bool TakenBySibling(std::string_view name) const {
+    return std::find(siblings_.begin(), siblings_.end(), name) != siblings_.end();
+  }
+  // The row needs the planner.
+  void Unfit() {
+    schema_ = nullptr;
+    plain_ = false;
+  }
+
+  // Writes `value` (whose text is `text`) into `entry`'s column, else into the
+  // typed sibling RouteCell picks when that column cannot take it.
+  [[gnu::noinline]] void Place(ColumnRef column, const SchemaIndex::Entry* entry, const Cell& value,
+                               std::string_view text) {
+    if (!internal::Accepts(entry->type, value)) [[unlikely]] {
+      if (recording_ != nullptr) recording_->reusable = false;
+      entry = Sibling(column.name(), value);
+      if (entry == nullptr) {
+        Unfit();
+        return;
+      }
+    } else if (recording_ != nullptr) {
+      Record(column, entry->type);
+    }
+    WriteKey(*entry);
+    internal::WriteValue(value, text, entry->type, w_);
+  }
+
   // The cached entry (the usual case), else the schema's, then cached.
   [[gnu::always_inline]] const SchemaIndex::Entry* Resolve(ColumnRef column, Cached cached) {
     if (*cached != nullptr) return *cached;
@@ -497,7 +535,7 @@ class EncodingOut {
 
   // RouteCell's choice for a value its own column cannot take, when that
   // choice is an existing column; nullptr otherwise.
-  const SchemaIndex::Entry* Sibling(std::string_view name, const Cell& value) {
+  [[gnu::noinline]] const SchemaIndex::Entry* Sibling(std::string_view name, const Cell& value) {
     std::string tried;
     for (const ColumnType want : {value.type, ColumnType::kString}) {
       std::string candidate = SiblingColumnName(name, want);
@@ -511,16 +549,31 @@ class EncodingOut {
       if (entry == nullptr) return nullptr;  // a new column: the planner adds it
       if (entry->type == want) {
         siblings_.push_back(std::move(candidate));
+        plain_ = false;
         return entry;
       }
     }
     return nullptr;  // quarantined by the planner
   }
 
-  void Record(ColumnRef column, ColumnType type) {
+  // Inline, unlike push_back (an out-of-line call per cell): the signature
+  // is written through signature_next_, and trimmed when the recording stops.
+  [[gnu::always_inline]] void Record(ColumnRef column, ColumnType type) {
     static_assert(alignof(ColumnName) >= 16, "the low 4 bits hold the flags");
-    recording_->signature.push_back(reinterpret_cast<uintptr_t>(column.column) |
-                                    (column.prefixed ? 8 : 0) | static_cast<uint64_t>(type));
+    if (signature_next_ == signature_end_) [[unlikely]]
+      GrowSignature();
+    *signature_next_++ = reinterpret_cast<uintptr_t>(column.column) | (column.prefixed ? 8 : 0) |
+                         static_cast<uint64_t>(type);
+  }
+  [[gnu::noinline]] void GrowSignature() {
+    std::vector<uint64_t>& signature = recording_->signature;
+    const size_t used = RecordedCells();
+    signature.resize(2 * used + 64);
+    signature_next_ = signature.data() + used;
+    signature_end_ = signature.data() + signature.size();
+  }
+  size_t RecordedCells() const {
+    return static_cast<size_t>(signature_next_ - recording_->signature.data());
   }
 
   // The key is ',"name":' then 16 to 31 bytes of padding (SchemaIndex::Entry),
@@ -542,7 +595,12 @@ class EncodingOut {
   const RowClaims claims_;
   JsonWriter w_;
   EventMapper::EncodedRegion* recording_ = nullptr;
+  // The free part of recording_->signature (its size is the high-water mark).
+  uint64_t* signature_next_ = nullptr;
+  uint64_t* signature_end_ = nullptr;
   std::vector<std::string> siblings_;  // sibling columns this row used
+  // schema_ is set and siblings_ empty: what Admit checks for every cell.
+  bool plain_ = schema_ != nullptr;
 };
 
 }  // namespace
@@ -921,13 +979,24 @@ void EventMapper::Flatten(const object& obj, const PathKey* path, uint16_t table
   if (cache.generation != out.generation() || cache.entries.size() < fields.size()) {
     PrepareCache(node, cache, out.generation());
   }
+  // The vectors' bounds in locals: every char stored into the row may alias
+  // them, so reading them through `node` reloaded them for each field. Only
+  // AddGuess moves them (a child flattens another node).
+  FieldGuess* guesses = fields.data();
+  const SchemaIndex::Entry** entries = cache.entries.data();
+  size_t known = fields.size();
   size_t i = 0;
   // The iterator's key() and value(), not key_value_pair copies: copying the
   // pair through the stack stalled store-to-load forwarding on every field.
   for (auto it = obj.begin(), end = obj.end(); it != end; ++it, ++i) {
     const std::string_view key = it.key();
-    if (i == fields.size()) AddGuess(node, cache);
-    FieldGuess& guess = fields[i];
+    if (i == known) {
+      AddGuess(node, cache);
+      guesses = fields.data();
+      entries = cache.entries.data();
+      known = fields.size();
+    }
+    FieldGuess& guess = guesses[i];
     if (guess.key_size != key.size() ||
         !(key.size() <= kKeyHead
               ? SameKeyHead(guess.key_head, key)
@@ -947,7 +1016,7 @@ void EventMapper::Flatten(const object& obj, const PathKey* path, uint16_t table
         guess.id = column.id;
         guess.reserved_mask = column.reserved_mask;
       }
-      AddValue(v, type, guess, &cache.entries[i], table_bit, out);
+      AddValue(v, type, guess, &entries[i], table_bit, out);
     }
   }
 }
@@ -962,25 +1031,27 @@ void EventMapper::AddValue(const element& v, element_type type, const FieldGuess
     if (&out.row() == &context_) context_ids_.push_back(id);
   }
   const ColumnRef column{guess.column, prefixed};
+  // An Add per value type: EncodingOut's, inlined, then writes only that type.
   Cell value;
-  std::string_view text;
   switch (type) {
     case element_type::BOOL:
       value.type = ColumnType::kBoolean;
       value.boolean = v.get_bool().value_unsafe();
-      break;
+      out.Add(column, value, {}, cached);
+      return;
     case element_type::INT64:
       value.type = ColumnType::kInteger;
       value.integer = v.get_int64().value_unsafe();
-      break;
+      out.Add(column, value, {}, cached);
+      return;
     case element_type::UINT64:  // beyond int64
-      value.type = ColumnType::kFloat;
-      value.floating = static_cast<double>(v.get_uint64().value_unsafe());
-      break;
     case element_type::DOUBLE:
       value.type = ColumnType::kFloat;
-      value.floating = v.get_double().value_unsafe();
-      break;
+      value.floating = type == element_type::DOUBLE
+                           ? v.get_double().value_unsafe()
+                           : static_cast<double>(v.get_uint64().value_unsafe());
+      out.Add(column, value, {}, cached);
+      return;
     case element_type::STRING:
       out.AddString(column, v.get_string().value_unsafe(), cached);
       return;
@@ -988,7 +1059,6 @@ void EventMapper::AddValue(const element& v, element_type type, const FieldGuess
       out.AddArray(column, v, cached, &array_text_);
       return;
   }
-  out.Add(column, value, text, cached);
 }
 
 }  // namespace opentrack::warehouse_schema

@@ -32,6 +32,30 @@ bool WriteQuotedPlain(std::string_view s, JsonWriter& w) {
   return true;
 }
 
+bool WriteEscaped(const simdjson::dom::element& value, JsonWriter& w);
+
+// A value inside an array or object, its type read once. Strings and
+// numbers here rather than through WriteEscaped and WriteCompactJson: one
+// switch per value, not three calls (arrays are ~5% of a mapped event).
+inline bool WriteEscapedMember(const simdjson::dom::element& value, JsonWriter& w) {
+  using simdjson::dom::element_type;
+  switch (value.type()) {
+    case element_type::STRING:
+      return WriteQuotedPlain(value.get_string().value_unsafe(), w);
+    case element_type::INT64:
+      w.Int(value.get_int64().value_unsafe());
+      return true;
+    case element_type::DOUBLE:  // WriteCompactJson's DoubleText::kShortest
+      w.Double(value.get_double().value_unsafe());
+      return true;
+    case element_type::BOOL:
+      w.Raw(value.get_bool().value_unsafe() ? "true" : "false");
+      return true;
+    default:
+      return WriteEscaped(value, w);
+  }
+}
+
 bool WriteEscaped(const simdjson::dom::element& value, JsonWriter& w) {
   using simdjson::dom::element_type;
   switch (value.type()) {
@@ -39,7 +63,7 @@ bool WriteEscaped(const simdjson::dom::element& value, JsonWriter& w) {
       w.Char('[');
       const simdjson::dom::array array = value.get_array().value_unsafe();
       for (const simdjson::dom::element child : array) {
-        if (!WriteEscaped(child, w)) return false;
+        if (!WriteEscapedMember(child, w)) return false;
         w.Char(',');
       }
       if (array.begin() != array.end()) w.Unwrite();
@@ -49,10 +73,11 @@ bool WriteEscaped(const simdjson::dom::element& value, JsonWriter& w) {
     case element_type::OBJECT: {
       w.Char('{');
       const simdjson::dom::object object = value.get_object().value_unsafe();
-      for (const simdjson::dom::key_value_pair field : object) {
-        if (!WriteQuotedPlain(field.key, w)) return false;
+      // The iterator's key() and value(), not key_value_pair copies.
+      for (auto it = object.begin(), end = object.end(); it != end; ++it) {
+        if (!WriteQuotedPlain(it.key(), w)) return false;
         w.Char(':');
-        if (!WriteEscaped(field.value, w)) return false;
+        if (!WriteEscapedMember(it.value(), w)) return false;
         w.Char(',');
       }
       if (object.begin() != object.end()) w.Unwrite();

@@ -75,7 +75,11 @@ class JsonWriter {
   // texts: its size is never reduced, so it is zero-filled only when it grows
   // and stays warm in cache. The text is Written(), not `scratch`'s size.
   struct Scratch {};
-  JsonWriter(std::string* scratch, Scratch) : out_(scratch), pos_(0), keep_size_(true) {}
+  JsonWriter(std::string* scratch, Scratch) : JsonWriter(scratch, 0, Scratch{}) {}
+  // The same, from `start`: the bytes before it are kept (a buffer of many
+  // texts, whose size is its capacity). Written() includes them.
+  JsonWriter(std::string* scratch, size_t start, Scratch)
+      : out_(scratch), pos_(start), keep_size_(true) {}
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
   ~JsonWriter() {

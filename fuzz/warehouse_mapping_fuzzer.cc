@@ -64,10 +64,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const std::string& json : events) {
     std::vector<ws::Row> rows;
     const absl::Status mapped = mapper.Map(json, loaded_at, &rows);
-    std::vector<ws::EncodedTableRow> encoded;
-    const absl::StatusOr<bool> direct = mapper.MapEncoded(
-        json, loaded_at, [](std::string_view) -> const ws::SchemaIndex* { return nullptr; },
-        &encoded);
+    ws::EncodedRows encoded;
+    const absl::StatusOr<bool> direct = mapper.MapEncoded(json, loaded_at, [&](std::string_view) {
+      return ws::TableOutput{nullptr, &encoded};
+    });
     Check(mapped.ok() == direct.ok());
     if (!mapped.ok()) {
       Check(mapped == direct.status());
@@ -83,9 +83,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::map<std::string, ws::SchemaIndex> indexes;
   for (const auto& [table, schema] : schemas) indexes.emplace(table, ws::SchemaIndex(schema));
-  const auto schema_of = [&indexes](std::string_view table) -> const ws::SchemaIndex* {
+  // Each table's rows pile up over the events, as in the loader's batches.
+  std::map<std::string, ws::EncodedRows> outputs;
+  std::vector<std::string> order;  // the tables MapEncoded asked for
+  const auto output_of = [&](std::string_view table) {
     auto it = indexes.find(std::string(table));
-    return it == indexes.end() ? nullptr : &it->second;
+    order.emplace_back(table);
+    return ws::TableOutput{it == indexes.end() ? nullptr : &it->second,
+                           &outputs[std::string(table)]};
+  };
+  const auto row_counts = [&outputs] {
+    std::map<std::string, size_t> counts;
+    for (const auto& [table, rows] : outputs) counts[table] = rows.size();
+    return counts;
   };
   for (const std::string& json : valid) {
     std::vector<ws::Row> rows;
@@ -93,23 +103,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Parsed in place, as the loader does with spool records: the bytes
     // after the text (quotes and braces) must not be read as part of it.
     const std::string padded = json + std::string(simdjson::SIMDJSON_PADDING, '"') + "}";
-    std::vector<ws::EncodedTableRow> encoded;
+    std::map<std::string, size_t> next = row_counts();
+    order.clear();
     const absl::StatusOr<bool> direct =
-        mapper.MapEncoded(std::string_view(padded.data(), json.size()), loaded_at, schema_of,
-                          &encoded, padded.size() - json.size());
+        mapper.MapEncoded(std::string_view(padded.data(), json.size()), loaded_at, output_of,
+                          padded.size() - json.size());
     Check(direct.ok());
     Check(*direct == PlannerHasNothingToDo(indexes, rows));
+    for (const std::string& table : order) next.try_emplace(table, 0);
     if (!*direct) {
-      Check(encoded.empty());
+      Check(row_counts() == next);  // every table as it was
       continue;
     }
-    Check(encoded.size() == rows.size());
+    Check(order.size() == rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
+      Check(order[i] == rows[i].table);
+      const ws::EncodedRows& encoded = outputs[order[i]];
+      const size_t row = next[order[i]]++;
+      Check(row < encoded.size());
       std::string want;
       ws::AppendEncodedRow(rows[i], indexes.at(rows[i].table), &want);
-      Check(encoded[i].json == want);
-      Check(encoded[i].table == rows[i].table && encoded[i].insert_id == rows[i].insert_id);
+      Check(encoded.json(row) == want);
+      Check(encoded.insert_id(row) == rows[i].insert_id);
     }
+    Check(row_counts() == next);
   }
   return 0;
 }

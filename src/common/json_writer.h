@@ -76,10 +76,13 @@ class JsonWriter {
   // texts: its size is never reduced, so it is zero-filled only when it grows
   // and stays warm in cache. The text is Written(), not `scratch`'s size.
   struct Scratch {};
-  JsonWriter(std::string* scratch, Scratch)
+  JsonWriter(std::string* scratch, Scratch) : JsonWriter(scratch, 0, Scratch{}) {}
+  // The same, from `start`: the bytes before it are kept (a buffer of many
+  // texts, whose size is its capacity). Written() includes them.
+  JsonWriter(std::string* scratch, size_t start, Scratch)
       : out_(scratch),
         base_(scratch->data()),
-        cur_(base_),
+        cur_(base_ + start),
         limit_(base_ + scratch->size()),
         keep_size_(true) {}
   JsonWriter(const JsonWriter&) = delete;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/error_code.h"
+#include "warehouse_schema/encoded_rows.h"
 #include "warehouse_schema/row_encoder.h"
 #include "warehouse_schema/schema_index.h"
 #include "warehouse_schema/schema_planner.h"
@@ -115,12 +116,13 @@ absl::StatusOr<DeliveryResult> BatchWriter::Write(const bigquery::TableRef& ref,
     for (const ws::Row& row : rows)
       rejected.push_back(MakeQuarantined(row, kTableRefused, message));
     for (const row_writer::EncodedRow& row : encoded) {
-      rejected.push_back({row.insert_id, row.json, kTableRefused, "", message, std::nullopt});
+      rejected.push_back({std::string(row.insert_id), std::string(row.json), kTableRefused, "",
+                          message, std::nullopt});
     }
   } else {
     auto index = std::make_shared<ws::SchemaIndex>(*schema);
-    std::vector<row_writer::EncodedRow> out;
-    if (!rows.empty()) out.reserve(rows.size() + encoded.size());
+    ws::EncodedRows planned;  // what `out` views
+    std::string json;
     size_t next_quarantined = 0;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (next_quarantined < plan.quarantined_rows.size() &&
@@ -130,14 +132,18 @@ absl::StatusOr<DeliveryResult> BatchWriter::Write(const bigquery::TableRef& ref,
         ++next_quarantined;
         continue;
       }
-      row_writer::EncodedRow e;
-      e.insert_id = rows[i].insert_id;
-      ws::AppendEncodedRow(rows[i], *index, &e.json);
-      out.push_back(std::move(e));
+      json.clear();
+      ws::AppendEncodedRow(rows[i], *index, &json);
+      planned.Add(rows[i].insert_id, rows[i].received_at, json);
     }
     // The steady state is a batch of encoded rows only: no copy then.
     std::span<const row_writer::EncodedRow> all = encoded;
-    if (!out.empty()) {
+    std::vector<row_writer::EncodedRow> out;
+    if (!planned.empty()) {
+      out.reserve(planned.size() + encoded.size());
+      for (size_t i = 0; i < planned.size(); ++i) {
+        out.push_back({planned.insert_id(i), planned.json(i)});
+      }
       out.insert(out.end(), encoded.begin(), encoded.end());
       all = out;
     }

@@ -141,18 +141,16 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     return;
   }
 
-  // Most events fit the tables' known schemas and are encoded at once; the
-  // rest become rows for the planner.
-  KnownSchemas& known = known_schemas_[dest];
-  const auto schema_of = [&known](std::string_view table) -> const ws::SchemaIndex* {
-    auto it = known.find(absl::string_view(table.data(), table.size()));
-    return it == known.end() ? nullptr : it->second.get();
-  };
-  encoded_scratch_.clear();
+  // Most events fit the tables' known schemas and are encoded at once, into
+  // their batches; the rest become rows for the planner.
+  encoded_into_.clear();
   // The event ends the record, whose buffer has kRecordReadSlack bytes to spare.
   const size_t readable_after = record.data.capacity() - record.data.size();
-  absl::StatusOr<bool> direct =
-      mapper_.MapEncoded(event->json, now, schema_of, &encoded_scratch_, readable_after);
+  const TableBatches& batches = batches_of_[dest];
+  absl::StatusOr<bool> direct = mapper_.MapEncoded(
+      event->json, now, [&](std::string_view table) { return OutputFor(batches, table); },
+      readable_after);
+  if (!direct.ok() || !*direct) encoded_into_.clear();  // nothing was kept
   scratch_.clear();
   absl::Status mapped = direct.status();
   if (direct.ok() && !*direct) mapped = mapper_.Map(event->json, now, &scratch_, readable_after);
@@ -170,18 +168,16 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     ++stats_.events_rejected;
     return;
   }
-  tracker_.AddRows(seq, static_cast<uint32_t>(scratch_.size() + encoded_scratch_.size()));
-  if (!encoded_scratch_.empty()) {
+  tracker_.AddRows(seq, static_cast<uint32_t>(scratch_.size() + encoded_into_.size()));
+  if (!encoded_into_.empty()) {
     absl::MutexLock lock(&stats_mu_);
-    stats_.rows_encoded_directly += encoded_scratch_.size();
+    stats_.rows_encoded_directly += encoded_into_.size();
   }
   // The event's size bounds each of its rows' encoded size closely enough.
   const PendingRow pending{seq, event->json.size(), now};
-  for (ws::EncodedTableRow& row : encoded_scratch_) {
-    Batch& batch = BatchFor(*dest, row.table);
-    batch.encoded.push_back({std::move(row.insert_id), std::move(row.json)});
-    batch.encoded_meta.push_back(pending);
-    batch.bytes += pending.bytes;
+  for (Batch* batch : encoded_into_) {
+    batch->encoded_meta.push_back(pending);
+    batch->bytes += pending.bytes;
     ++rows_in_flight_;
   }
   for (ws::Row& row : scratch_) {
@@ -193,16 +189,26 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
   }
 }
 
+ws::TableOutput Loader::OutputFor(const TableBatches& batches, std::string_view table) {
+  auto it = batches.find(absl::string_view(table.data(), table.size()));
+  // A table without a batch has not been written yet: its schema is unknown.
+  if (it == batches.end()) return {};
+  Batch* batch = it->second;
+  encoded_into_.push_back(batch);
+  return {batch->schema.get(), &batch->encoded};
+}
+
 Loader::Batch& Loader::BatchFor(const Destination& dest, std::string_view table) {
   bigquery::TableRef ref{dest.project_id, dest.dataset_id, std::string(table)};
   Batch& batch = batches_[TableKey(ref)];
+  // Destinations can share a dataset, hence its batches.
+  batches_of_[&dest].try_emplace(ref.table_id, &batch);
   if (batch.ref.table_id.empty()) {
     if (options_.metrics != nullptr) {
       batch.rows_written = &options_.metrics->GetCounter(
           "opentrack_loader_rows_written_total", "Rows BigQuery accepted, per table.",
           {{"dataset", ref.dataset_id}, {"table", ref.table_id}});
     }
-    batch.known = &known_schemas_[&dest];
     batch.ref = ref;
     absl::MutexLock lock(&stats_mu_);
     known_tables_.push_back(std::move(ref));
@@ -237,10 +243,13 @@ absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
     while (m < batch.encoded.size() && room_for(batch.encoded_meta[m])) {
       bytes += batch.encoded_meta[m++].bytes;
     }
+    write_views_.clear();
+    for (size_t i = 0; i < m; ++i) {
+      write_views_.push_back({batch.encoded.insert_id(i), batch.encoded.json(i)});
+    }
     absl::Time start = clock_->Now();
     absl::StatusOr<DeliveryResult> result =
-        writer_->Write(batch.ref, std::span<const ws::Row>(batch.rows.data(), n),
-                       std::span<const row_writer::EncodedRow>(batch.encoded.data(), m));
+        writer_->Write(batch.ref, std::span<const ws::Row>(batch.rows.data(), n), write_views_);
     if (metrics_.write_seconds != nullptr) {
       metrics_.write_seconds->Observe(absl::ToDoubleSeconds(clock_->Now() - start));
     }
@@ -250,7 +259,7 @@ absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
       batch.retry_at = clock_->Now() + Backoff(batch.failures);
       // The table may have changed under us (dropped, recreated): later
       // events go through the planner until a write succeeds again.
-      batch.known->erase(batch.ref.table_id);
+      batch.schema.reset();
       spdlog::warn("loader: writing {} rows to {} failed ({} in a row), retrying in {}: {}", n + m,
                    TableKey(batch.ref), batch.failures,
                    absl::FormatDuration(Backoff(batch.failures)), Str(result.status()));
@@ -262,11 +271,14 @@ absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
     for (size_t i = 0; i < m; ++i) tracker_.RowsDone(batch.encoded_meta[i].seq, 1);
     batch.rows.erase(batch.rows.begin(), batch.rows.begin() + n);
     batch.meta.erase(batch.meta.begin(), batch.meta.begin() + n);
-    batch.encoded.erase(batch.encoded.begin(), batch.encoded.begin() + m);
-    batch.encoded_meta.erase(batch.encoded_meta.begin(), batch.encoded_meta.begin() + m);
-    if (result->schema != nullptr) {
-      (*batch.known)[batch.ref.table_id] = std::move(result->schema);
+    batch.encoded.DropFirst(m);
+    // The buffer is kept for the next rows, but not the size a backlog (after
+    // failed writes) made it.
+    if (batch.encoded.empty() && batch.encoded.capacity_bytes() > 4 * options_.batch_max_bytes) {
+      batch.encoded = ws::EncodedRows();
     }
+    batch.encoded_meta.erase(batch.encoded_meta.begin(), batch.encoded_meta.begin() + m);
+    if (result->schema != nullptr) batch.schema = std::move(result->schema);
     batch.bytes -= bytes;
     batch.failures = 0;
     batch.retry_at = absl::InfinitePast();

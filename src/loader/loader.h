@@ -122,18 +122,16 @@ class Loader {
     metrics::Gauge* spool_unacked_bytes = nullptr;
     metrics::Histogram* write_seconds = nullptr;
   };
-  // Schemas of a destination's tables as the last write saw them, by table
-  // id: events whose values all fit are encoded at once (MapEncoded).
-  using KnownSchemas =
-      absl::flat_hash_map<std::string, std::shared_ptr<const warehouse_schema::SchemaIndex>>;
   struct Batch {
     bigquery::TableRef ref;
-    metrics::Counter* rows_written = nullptr;     // this table's, if metrics are on
-    KnownSchemas* known = nullptr;                // of the batch's destination
-    std::vector<warehouse_schema::Row> rows;      // for the planner
-    std::vector<PendingRow> meta;                 // parallel to rows
-    std::vector<row_writer::EncodedRow> encoded;  // encoded against a known schema
-    std::vector<PendingRow> encoded_meta;         // parallel to encoded
+    metrics::Counter* rows_written = nullptr;  // this table's, if metrics are on
+    // The table's schema as the last write saw it: events whose values all
+    // fit are encoded at once (MapEncoded), into `encoded`. Null: unknown.
+    std::shared_ptr<const warehouse_schema::SchemaIndex> schema;
+    std::vector<warehouse_schema::Row> rows;  // for the planner
+    std::vector<PendingRow> meta;             // parallel to rows
+    warehouse_schema::EncodedRows encoded;    // encoded against a known schema
+    std::vector<PendingRow> encoded_meta;     // parallel to encoded
     size_t bytes = 0;
     int failures = 0;
     absl::Time retry_at = absl::InfinitePast();
@@ -150,6 +148,10 @@ class Loader {
   // The batch of `table` in `dest`, created on first use.
   Batch& BatchFor(const Destination& dest, std::string_view table);
   static size_t Size(const Batch& batch) { return batch.rows.size() + batch.encoded.size(); }
+  // A destination's batches by table id.
+  using TableBatches = absl::flat_hash_map<std::string, Batch*>;
+  // Where MapEncoded writes the row of `table` (one of `batches`).
+  warehouse_schema::TableOutput OutputFor(const TableBatches& batches, std::string_view table);
   static absl::Time Oldest(const Batch& batch);
   bool Due(const Batch& batch, absl::Time now, bool force) const;
   // Writes `batch` while it is due; false if a write failed.
@@ -178,10 +180,12 @@ class Loader {
   // Consumer-thread state.
   warehouse_schema::EventMapper mapper_;
   std::vector<warehouse_schema::Row> scratch_;
-  std::vector<warehouse_schema::EncodedTableRow> encoded_scratch_;
-  std::map<const Destination*, KnownSchemas> known_schemas_;
+  std::vector<Batch*> encoded_into_;                 // the batch of each row MapEncoded wrote
+  std::vector<row_writer::EncodedRow> write_views_;  // WriteBatch's, of `encoded` rows
   AckTracker tracker_;
-  std::map<std::string, Batch> batches_;        // "project:dataset.table"
+  std::map<std::string, Batch> batches_;  // "project:dataset.table"; stable addresses
+  // One lookup per row of an event finds both its batch and its schema.
+  std::map<const Destination*, TableBatches> batches_of_;
   std::map<std::string, RejectBatch> rejects_;  // "project:dataset"
   size_t rows_in_flight_ = 0;
   std::optional<spool::Position> ackable_;  // done, not yet acknowledged

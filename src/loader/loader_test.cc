@@ -356,6 +356,36 @@ TEST_F(LoaderTest, EventsThatFitKnownSchemasAreEncodedDirectly) {
   EXPECT_EQ(UnackedRecords(), 0u);
 }
 
+// Directly encoded rows wait in one buffer per table; a batch written in
+// parts sends each row once, in order, with its own bytes.
+TEST_F(LoaderTest, EncodedRowsAreWrittenInPartsInOrder) {
+  options_.batch_max_rows = 2;
+  Loader& loader = MakeLoader();
+  Append({Track("e0", "Signed Up", R"({"plan":"pro","seats":0})")});
+  RunUntilWritten();  // the planner learns the tables
+  std::vector<std::string> events;
+  for (int i = 1; i <= 7; ++i) {
+    events.push_back(Track(absl::StrCat("e", i), "Signed Up",
+                           absl::StrCat(R"({"plan":"pro","seats":)", i, "}")));
+  }
+  Append(events);
+  ASSERT_TRUE(loader.RunOnce(absl::ZeroDuration()).ok());
+  EXPECT_EQ(loader.Stats().rows_encoded_directly, 14u);
+  EXPECT_THAT(InsertIds("signed_up"), ElementsAre("e0", "e1", "e2", "e3", "e4", "e5", "e6"));
+  Append({Track("e8", "Signed Up", R"({"plan":"pro","seats":8})")});  // after the kept e7
+  RunUntilWritten();
+  EXPECT_THAT(InsertIds("tracks"),
+              ElementsAre("e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8"));
+  const auto rows = fake_.Rows({"p", "web", "signed_up"});
+  ASSERT_EQ(rows.size(), 9u);
+  for (int i = 0; i <= 8; ++i) {
+    EXPECT_EQ(rows[i].insert_id, absl::StrCat("e", i));
+    EXPECT_THAT(rows[i].json, HasSubstr(absl::StrCat(R"("id":"e)", i, R"(")")));
+    EXPECT_THAT(rows[i].json, HasSubstr(absl::StrCat(R"("seats":")", i, R"("})")));
+  }
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
 // A failed write may mean the table changed behind the cached schema: the
 // next events take the planner, and nothing is lost.
 TEST_F(LoaderTest, FailedWriteForgetsTheKnownSchema) {

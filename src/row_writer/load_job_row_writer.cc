@@ -35,7 +35,8 @@ std::string LoadJobRowWriter::JobIdFor(std::string_view prefix, const bigquery::
                                        std::span<const EncodedRow> rows) {
   std::string input = absl::StrCat(FormatTableRef(table), "\n", rows.size(), "\n");
   for (const EncodedRow& row : rows) {
-    absl::StrAppend(&input, row.insert_id.empty() ? row.json : row.insert_id, "\n");
+    const std::string_view key = row.insert_id.empty() ? row.json : row.insert_id;
+    input.append(key).push_back('\n');
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -114,7 +115,7 @@ absl::StatusOr<WriteResult> LoadJobRowWriter::Write(const bigquery::TableRef& ta
   if (rows.empty()) return WriteResult{};
   const std::string name = FormatTableRef(table);
   std::string ndjson;
-  for (const EncodedRow& row : rows) absl::StrAppend(&ndjson, row.json, "\n");
+  for (const EncodedRow& row : rows) ndjson.append(row.json).push_back('\n');
   const std::string base_id = JobIdFor(options_.job_id_prefix, table, rows);
 
   bigquery::LoadJobRequest request;

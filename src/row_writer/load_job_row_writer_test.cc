@@ -1,5 +1,9 @@
 #include "row_writer/load_job_row_writer.h"
 
+#include <deque>
+#include <string>
+#include <string_view>
+
 #include "absl/strings/str_cat.h"
 #include "common/error_code.h"
 #include "gmock/gmock.h"
@@ -20,11 +24,17 @@ using ::testing::ElementsAre;
 using ::testing::MatchesRegex;
 using ::testing::Pair;
 
+// Text for EncodedRow's views, kept for the rest of the test.
+std::string_view Keep(std::string text) {
+  static auto* kept = new std::deque<std::string>;
+  return kept->emplace_back(std::move(text));
+}
+
 std::vector<EncodedRow> MakeRows(int first, int n) {
   std::vector<EncodedRow> rows;
   for (int i = first; i < first + n; ++i) {
     std::string id = absl::StrCat("m", i);
-    rows.push_back({id, absl::StrCat(R"({"id":")", id, R"("})")});
+    rows.push_back({Keep(id), Keep(absl::StrCat(R"({"id":")", id, R"("})"))});
   }
   return rows;
 }

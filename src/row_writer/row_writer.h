@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,9 +16,11 @@
 
 namespace opentrack::row_writer {
 
+// A row to write, viewed where its caller keeps it (the loader's per-table
+// buffers): valid for the Write call only.
 struct EncodedRow {
-  std::string insert_id;  // stable per event (from messageId) so resends dedupe
-  std::string json;       // the row object, encoded for the table's column types
+  std::string_view insert_id;  // stable per event (from messageId) so resends dedupe
+  std::string_view json;       // the row object, encoded for the table's column types
 };
 
 struct WriteResult {

@@ -101,8 +101,12 @@ void StreamingRowWriter::Quarantine(Batch& batch, size_t index, std::string reas
                                          : absl::StrCat(reason, " at ", location, ": ", message);
   batch.result.quarantined.emplace_back(index, std::move(summary));
   const EncodedRow& row = batch.rows[index];
-  batch.quarantined.push_back(
-      {row.insert_id, row.json, std::move(reason), std::move(location), std::move(message), {}});
+  batch.quarantined.push_back({std::string(row.insert_id),
+                               std::string(row.json),
+                               std::move(reason),
+                               std::move(location),
+                               std::move(message),
+                               {}});
 }
 
 // Sends `indexes` until each row is stored or quarantined. With
@@ -119,7 +123,9 @@ absl::Status StreamingRowWriter::Deliver(Batch& batch, std::vector<size_t> index
   while (!indexes.empty()) {
     std::vector<bigquery::InsertRow> request;
     request.reserve(indexes.size());
-    for (size_t i : indexes) request.push_back({batch.rows[i].insert_id, batch.rows[i].json});
+    for (size_t i : indexes) {
+      request.push_back({std::string(batch.rows[i].insert_id), std::string(batch.rows[i].json)});
+    }
     absl::StatusOr<bigquery::InsertResult> sent =
         client_->InsertAll(batch.table, request, bigquery::InsertOptions{});
     if (!sent.ok()) {

@@ -74,8 +74,9 @@ absl::Status TableQuarantineSink::Quarantine(const bigquery::TableRef& source,
     return t.status();
   }
   std::string now = FormatTimestampMicros(clock_->Now());
-  std::vector<EncodedRow> encoded;
-  encoded.reserve(rows.size());
+  std::vector<std::string> ids, jsons;  // what `encoded` views
+  ids.reserve(rows.size());
+  jsons.reserve(rows.size());
   for (const QuarantinedRow& row : rows) {
     std::string json = "{";
     AppendField(&json, "id", row.insert_id);
@@ -95,8 +96,12 @@ absl::Status TableQuarantineSink::Quarantine(const bigquery::TableRef& source,
     if (row.insert_id.empty() || source.table_id.empty() || id.size() > kMaxInsertIdBytes) {
       id = row.insert_id;
     }
-    encoded.push_back({std::move(id), std::move(json)});
+    ids.push_back(std::move(id));
+    jsons.push_back(std::move(json));
   }
+  std::vector<EncodedRow> encoded;
+  encoded.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) encoded.push_back({ids[i], jsons[i]});
   absl::StatusOr<WriteResult> written = writer_.Write(rejected, encoded);
   if (!written.ok()) return written.status();
   if (!written->quarantined.empty()) {

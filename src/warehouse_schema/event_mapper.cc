@@ -349,22 +349,29 @@ struct RowClaims {
 // unusable.
 class EncodingOut {
  public:
-  // Writes into `scratch` (see JsonWriter::Scratch); Finish copies the row out.
+  // Writes the row, after `insert_id`, in place at the end of `rows` (null
+  // when `schema` is: nothing is written); Finish keeps it there.
   // `cache_slot`: EventMapper::ObjectNode::caches' slot of the row's kind.
-  EncodingOut(const SchemaIndex* schema, size_t cache_slot, RowClaims claims, std::string* scratch)
+  EncodingOut(const SchemaIndex* schema, size_t cache_slot, RowClaims claims, EncodedRows* rows,
+              std::string_view insert_id, std::string* no_output)
       : schema_(schema),
         generation_(schema != nullptr ? schema->generation() : 0),
         cache_slot_(cache_slot),
         claims_(claims),
-        w_(scratch, JsonWriter::Scratch{}) {}
+        rows_(rows),
+        w_(rows != nullptr ? rows->buffer() : no_output, rows != nullptr ? rows->end() : 0,
+           JsonWriter::Scratch{}) {
+    if (rows_ != nullptr) w_.Raw(insert_id);
+    row_start_ = w_.position();
+  }
   // Every key is written with its leading comma (no first-cell check per
   // cell); the row's first byte then becomes its '{'.
-  void Finish(std::string* json) {
+  void Finish(absl::Time received_at) {
     if (schema_ == nullptr) return;
-    if (w_.position() == 0) w_.Char('{');  // a row without cells
+    if (w_.position() == row_start_) w_.Char('{');  // a row without cells
     w_.Char('}');
-    w_.Overwrite(0, '{');
-    json->assign(w_.Written());
+    w_.Overwrite(row_start_, '{');
+    rows_->Commit(row_start_ - rows_->end(), w_.position(), received_at);
   }
   EncodingOut(const EncodingOut&) = delete;
   EncodingOut& operator=(const EncodingOut&) = delete;
@@ -429,38 +436,33 @@ class EncodingOut {
   bool recording() const { return recording_ != nullptr; }
   void StartRecording(EventMapper::EncodedRegion* record) {
     recording_ = record;
-    record->bytes.clear();
     record->signature.clear();
     signature_next_ = signature_end_ = record->signature.data();
     record->ids.clear();
     record->reusable = true;
-    record->start = w_.position();
+    record->start = w_.position() - row_start_;
+    record->buffer = rows_ != nullptr ? rows_->buffer() : nullptr;
+    record->row_offset = row_start_;
   }
-  // `keep_bytes`: copy the text (the scratch row will be overwritten).
-  void StopRecording(bool keep_bytes) {
+  void StopRecording() {
     if (recording_ == nullptr) return;
     recording_->signature.resize(RecordedCells());
     recording_->recorded = true;
-    recording_->reusable = recording_->reusable && fits();
-    recording_->end = w_.position();
-    if (keep_bytes) {
-      recording_->bytes.assign(w_.Written().substr(recording_->start));
-    }
+    recording_->reusable = recording_->reusable && fits() && recording_->buffer != nullptr;
+    recording_->end = w_.position() - row_start_;
     recording_ = nullptr;
   }
-  // A track event's second row: its standard and context cells are the
-  // first row's, still at the start of the scratch buffer, when the table
-  // types them alike. Then the row continues after them; false otherwise.
-  bool ReuseScratchPrefix(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
-    if (w_.position() != record.start || !Fits(record, mapper)) return false;
-    w_.Rewind(record.end);
-    return true;
-  }
-  // Writes a recorded context again when every one of its columns has the
-  // same type here: the bytes are then the same. False: nothing written.
-  bool TryReuse(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
+  // Copies a region an earlier row of the event wrote (a track event's
+  // shared prefix, an identify's context) when every one of its columns has
+  // the same type here: the bytes are then the same. False: nothing written.
+  bool Reuse(const EventMapper::EncodedRegion& record, EventMapper& mapper) {
+    // A region that opened its row starts with that row's '{', not a comma.
+    if (record.start == 0 && w_.position() != row_start_) return false;
     if (!Fits(record, mapper)) return false;
-    w_.Raw(record.bytes);
+    const size_t size = record.end - record.start;
+    char* p = w_.Reserve(size);  // first: `record.buffer` may be the one growing
+    std::memcpy(p, record.buffer->data() + record.row_offset + record.start, size);
+    w_.Commit(p + size);
     return true;
   }
 
@@ -593,7 +595,9 @@ class EncodingOut {
   const uint64_t generation_;  // of schema_
   const size_t cache_slot_;
   const RowClaims claims_;
+  EncodedRows* const rows_;
   JsonWriter w_;
+  size_t row_start_;  // where the row's JSON starts in w_
   EventMapper::EncodedRegion* recording_ = nullptr;
   // The free part of recording_->signature (its size is the high-water mark).
   uint64_t* signature_next_ = nullptr;
@@ -633,39 +637,48 @@ class EventMapper::RowSink {
 // Encoded rows for MapEncoded.
 class EventMapper::EncodingSink {
  public:
-  EncodingSink(EventMapper* mapper, SchemaLookup schema_of, std::vector<EncodedTableRow>* rows)
-      : mapper_(mapper), schema_of_(schema_of), rows_(rows) {}
+  EncodingSink(EventMapper* mapper, TableLookup output_of)
+      : mapper_(mapper), output_of_(output_of) {
+    mapper_->rows_before_.clear();
+  }
 
   EncodingOut& Start(const Event& e, TableKind kind, std::string_view table, bool /*payload*/) {
-    Finish();  // before emplace_back moves the previous row's json
+    Finish();
     mapper_->NewRowStamp();
-    EncodedTableRow& row = rows_->emplace_back();
-    row.table.assign(table);
-    row.insert_id.assign(e.message_id);
-    row.received_at = absl::FromUnixMicros(e.received_at->micros);
-    const SchemaIndex* schema = fits_ ? schema_of_(table) : nullptr;
+    TableOutput output;
+    if (fits_) output = output_of_(table);
+    if (output.rows == nullptr) output.schema = nullptr;
+    if (output.schema == nullptr) {
+      output.rows = nullptr;
+    } else {
+      mapper_->rows_before_.emplace_back(output.rows, output.rows->size());
+    }
     const RowClaims claims{&mapper_->ids_, &mapper_->claimed_, mapper_->stamp_};
     // A row without a schema caches nothing (its kind's entries stay).
-    const size_t slot = schema != nullptr ? static_cast<size_t>(kind) : kNoCacheSlot;
-    current_.emplace(schema, slot, claims, &mapper_->row_scratch_);
-    current_json_ = &row.json;
+    const size_t slot = output.schema != nullptr ? static_cast<size_t>(kind) : kNoCacheSlot;
+    current_.emplace(output.schema, slot, claims, output.rows, e.message_id, &mapper_->no_output_);
+    received_at_ = absl::FromUnixMicros(e.received_at->micros);
     return *current_;
   }
   // Closes the current row.
   void Finish() {
     if (!current_) return;
     fits_ = fits_ && current_->fits();
-    current_->Finish(current_json_);
+    current_->Finish(received_at_);
     current_.reset();
   }
   bool fits() const { return fits_; }
+  // Takes back every row written (in reverse: a table may have had two).
+  void Undo() {
+    auto& before = mapper_->rows_before_;
+    for (auto it = before.rbegin(); it != before.rend(); ++it) it->first->Truncate(it->second);
+  }
 
  private:
   EventMapper* const mapper_;
-  const SchemaLookup schema_of_;
-  std::vector<EncodedTableRow>* const rows_;
+  const TableLookup output_of_;
   std::optional<EncodingOut> current_;
-  std::string* current_json_ = nullptr;
+  absl::Time received_at_;
   bool fits_ = true;
 };
 
@@ -712,20 +725,17 @@ absl::Status EventMapper::Map(std::string_view json, absl::Time loaded_at, std::
 }
 
 absl::StatusOr<bool> EventMapper::MapEncoded(std::string_view json, absl::Time loaded_at,
-                                             SchemaLookup schema_of,
-                                             std::vector<EncodedTableRow>* rows,
-                                             size_t readable_after_end) {
+                                             TableLookup output_of, size_t readable_after_end) {
   Event e;
   if (absl::Status s = Begin(json, readable_after_end, loaded_at, /*context_row=*/false, &e);
       !s.ok()) {
     return s;
   }
-  const size_t first = rows->size();
-  EncodingSink sink(this, schema_of, rows);
+  EncodingSink sink(this, output_of);
   Emit(e, sink);
   sink.Finish();
   if (!sink.fits()) {
-    rows->resize(first);
+    sink.Undo();
     return false;
   }
   return true;
@@ -827,7 +837,7 @@ template <typename Out>
 void EventMapper::EndRowPrefix(Out& out) {
   if constexpr (!std::is_same_v<Out, RowOut>) {
     claim_log_ = nullptr;
-    out.StopRecording(/*keep_bytes=*/false);
+    out.StopRecording();
     SetShape(row_prefix_);
   }
 }
@@ -837,7 +847,7 @@ bool EventMapper::ReuseRowPrefix(Out& out) {
   if constexpr (std::is_same_v<Out, RowOut>) {
     return false;
   } else {
-    if (!row_prefix_.recorded || !out.ReuseScratchPrefix(row_prefix_, *this)) return false;
+    if (!row_prefix_.recorded || !out.Reuse(row_prefix_, *this)) return false;
     for (const uint32_t id : row_prefix_.ids) claimed_[id] = stamp_;
     return true;
   }
@@ -901,7 +911,7 @@ void EventMapper::AddContext(Out& out) {
     // Written per row from the parsed context: once, then copied to the
     // event's second row when its table types the columns alike.
     if (context_object_ == nullptr) return;
-    if (encoded_context_.recorded && out.TryReuse(encoded_context_, *this)) {
+    if (encoded_context_.recorded && out.Reuse(encoded_context_, *this)) {
       for (const uint32_t id : encoded_context_.ids) claimed_[id] = stamp_;
       return;
     }
@@ -916,7 +926,7 @@ void EventMapper::AddContext(Out& out) {
     Flatten(*context_object_, &context, 0, context_node_, out);
     if (record) {
       claim_log_ = outer_log;
-      out.StopRecording(/*keep_bytes=*/true);
+      out.StopRecording();
       SetShape(encoded_context_);
     }
   }

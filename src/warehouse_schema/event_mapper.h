@@ -7,6 +7,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -16,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "simdjson.h"
+#include "warehouse_schema/encoded_rows.h"
 #include "warehouse_schema/internal/name_table.h"
 #include "warehouse_schema/naming.h"
 #include "warehouse_schema/schema_index.h"
@@ -23,16 +25,14 @@
 
 namespace opentrack::warehouse_schema {
 
-// One row already encoded as the insertAll `json` object of its table.
-struct EncodedTableRow {
-  std::string table;
-  std::string insert_id;   // messageId
-  absl::Time received_at;  // selects the day partition
-  std::string json;
+// Where MapEncoded writes a table's rows, and the schema it encodes them
+// against. A null `schema` (or `rows`): the table is not known.
+struct TableOutput {
+  const SchemaIndex* schema = nullptr;
+  EncodedRows* rows = nullptr;
 };
-
-// The current schema of a table, or nullptr when it is not known.
-using SchemaLookup = absl::FunctionRef<const SchemaIndex*(std::string_view table)>;
+// One lookup per row; the pointers must stay valid during the MapEncoded call.
+using TableLookup = absl::FunctionRef<TableOutput(std::string_view table)>;
 
 // Holds the JSON parser, the name caches and scratch buffers, so it is cheap
 // to call repeatedly. Not thread-safe: use one per thread.
@@ -52,14 +52,15 @@ class EventMapper {
                    std::vector<Row>* rows, size_t readable_after_end = 0);
 
   // The fast path for events whose tables already have every column they
-  // need: maps the event and writes each row straight as insertAll JSON
-  // against `schema_of(table)`, byte for byte what AppendEncodedRow writes
-  // for Map's rows. Returns false, with `rows` as it was, when a table is
-  // unknown or a value has no column that takes it as it is: PlanSchema must
-  // then decide (Map, PlanSchema, AppendEncodedRow). Errors as Map.
+  // need: maps the event and appends each row, as insertAll JSON against
+  // `output_of(table).schema`, to `output_of(table).rows` (insert id:
+  // messageId), byte for byte what AppendEncodedRow writes for Map's rows.
+  // `output_of` is called once per row, in Map's row order. Returns false,
+  // with every table's rows as they were, when a table is unknown or a value
+  // has no column that takes it as it is: PlanSchema must then decide (Map,
+  // PlanSchema, AppendEncodedRow). Errors as Map.
   absl::StatusOr<bool> MapEncoded(std::string_view normalized_event_json, absl::Time loaded_at,
-                                  SchemaLookup schema_of, std::vector<EncodedTableRow>* rows,
-                                  size_t readable_after_end = 0);
+                                  TableLookup output_of, size_t readable_after_end = 0);
 
   // Cache entries kept before the caches are reset (bounds memory when
   // clients send unbounded property or event names).
@@ -220,14 +221,17 @@ class EventMapper {
  public:
   // A run of cells MapEncoded wrote into an event's first row, for its second
   // row: the same bytes when the second table has the same types for those
-  // columns (event_mapper.cc EncodingOut::TryReuse and ReuseScratchPrefix).
+  // columns (event_mapper.cc EncodingOut::Reuse).
   // A track event's rows share everything up to the end of the context; an
   // identify's or group's rows share the context.
   struct EncodedRegion {
     bool recorded = false;
     bool reusable = false;
-    size_t start = 0, end = 0;  // positions in the row
-    std::string bytes;          // the region's text, when kept (the context)
+    size_t start = 0, end = 0;  // positions in the row's JSON
+    // Where the row's JSON is: at `row_offset` in `buffer` (a table's
+    // EncodedRows, whose bytes stay until the event is mapped).
+    const std::string* buffer = nullptr;
+    size_t row_offset = 0;
     // Per cell, its ColumnName's (stable) address, whether prefixed (bit 3)
     // and the type of the column written (bits 0-2): equal signatures need
     // the same column types from a table. Built as the cells are written:
@@ -262,9 +266,11 @@ class EventMapper {
   absl::flat_hash_set<std::pair<uint64_t, uint32_t>> region_fits_;
   std::string loaded_at_text_;  // of loaded_micros_, kept while `loaded_at` repeats
   int64_t loaded_micros_ = 0;
-  std::string array_text_;   // compact JSON of the array being added
-  std::string row_scratch_;  // MapEncoded writes each row here first
-  size_t arena_hint_ = 0;    // per-row reservations, sized from the event
+  std::string array_text_;  // compact JSON of the array being added
+  std::string no_output_;   // the writer's buffer for rows of unknown tables (unused)
+  // The row counts of the tables MapEncoded wrote to, before it did.
+  std::vector<std::pair<EncodedRows*, size_t>> rows_before_;
+  size_t arena_hint_ = 0;  // per-row reservations, sized from the event
   size_t cells_hint_ = 0;
 };
 

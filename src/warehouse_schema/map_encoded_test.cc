@@ -57,19 +57,66 @@ class Schemas {
   }
   const TableSchema& Of(const std::string& table) { return schemas_[table]; }
 
+  // Where MapEncoded writes: each table's rows pile up over a test, as in a
+  // loader's batches (an event's rows land after other events' rows).
+  TableOutput Output(std::string_view table) {
+    return {Find(table), &outputs_[std::string(table)]};
+  }
+  EncodedRows& Rows(const std::string& table) { return outputs_[table]; }
+  std::map<std::string, size_t> RowCounts() const {
+    std::map<std::string, size_t> counts;
+    for (const auto& [table, rows] : outputs_) counts[table] = rows.size();
+    return counts;
+  }
+
  private:
   std::map<std::string, TableSchema> schemas_;
   std::map<std::string, SchemaIndex> indexes_;
+  std::map<std::string, EncodedRows> outputs_;
 };
 
-// MapEncoded's result for `json`; `ok` says whether it accepted the event.
-std::vector<EncodedTableRow> Encode(EventMapper& mapper, Schemas& schemas, const std::string& json,
-                                    bool* ok) {
-  std::vector<EncodedTableRow> rows;
+// One row MapEncoded wrote, copied out of its table's EncodedRows.
+struct EncodedTableRow {
+  std::string table;
+  std::string insert_id;
+  absl::Time received_at;
+  std::string json;
+};
+
+// MapEncoded's rows for `json`, in the order it asked for their tables; `ok`
+// says whether it accepted the event. A declined event must leave every
+// table's rows as they were.
+std::vector<EncodedTableRow> Encode(EventMapper& mapper, Schemas& schemas, std::string_view json,
+                                    bool* ok, absl::Time loaded_at = LoadedAt(),
+                                    size_t readable_after_end = 0) {
+  std::map<std::string, size_t> next = schemas.RowCounts();
+  std::vector<std::string> order;
   absl::StatusOr<bool> r = mapper.MapEncoded(
-      json, LoadedAt(), [&](std::string_view t) { return schemas.Find(t); }, &rows);
+      json, loaded_at,
+      [&](std::string_view t) {
+        order.emplace_back(t);
+        next.try_emplace(std::string(t), 0);
+        return schemas.Output(t);
+      },
+      readable_after_end);
   EXPECT_TRUE(r.ok()) << r.status() << " for " << json;
   *ok = r.ok() && *r;
+  std::vector<EncodedTableRow> rows;
+  if (!*ok) {
+    for (const auto& [table, count] : schemas.RowCounts()) EXPECT_EQ(count, next[table]) << table;
+    return rows;
+  }
+  for (const std::string& table : order) {
+    const EncodedRows& out = schemas.Rows(table);
+    const size_t i = next[table]++;
+    if (i >= out.size()) {
+      ADD_FAILURE() << "no row in " << table << " for " << json;
+      break;
+    }
+    rows.push_back(
+        {table, std::string(out.insert_id(i)), out.received_at(i), std::string(out.json(i))});
+  }
+  EXPECT_EQ(schemas.RowCounts(), next) << "rows MapEncoded did not ask a table for";
   return rows;
 }
 
@@ -177,21 +224,48 @@ TEST(MapEncodedTest, PaddedInputParsedInPlaceGivesTheSameRows) {
   EventMapper mapper;
   Schemas schemas;
   for (const std::string& json : Varied()) schemas.Learn(MapOrDie(mapper, json));
-  const auto schema_of = [&](std::string_view t) { return schemas.Find(t); };
   for (const std::string& json : Varied()) {
     const std::string padded = json + std::string(simdjson::SIMDJSON_PADDING, '}') + "\"";
     const std::string_view text(padded.data(), json.size());
-    std::vector<EncodedTableRow> copied, in_place;
-    ASSERT_TRUE(mapper.MapEncoded(json, LoadedAt(), schema_of, &copied).ok());
-    ASSERT_TRUE(
-        mapper.MapEncoded(text, LoadedAt(), schema_of, &in_place, padded.size() - json.size())
-            .ok());
+    bool ok = false;
+    const std::vector<EncodedTableRow> copied = Encode(mapper, schemas, json, &ok);
+    ASSERT_TRUE(ok);
+    const std::vector<EncodedTableRow> in_place =
+        Encode(mapper, schemas, text, &ok, LoadedAt(), padded.size() - json.size());
+    ASSERT_TRUE(ok);
     ASSERT_EQ(in_place.size(), copied.size()) << json;
     for (size_t i = 0; i < copied.size(); ++i) EXPECT_EQ(in_place[i].json, copied[i].json);
     std::vector<Row> rows_copied, rows_in_place;
     ASSERT_TRUE(mapper.Map(json, LoadedAt(), &rows_copied).ok());
     ASSERT_TRUE(mapper.Map(text, LoadedAt(), &rows_in_place, padded.size() - json.size()).ok());
     EXPECT_EQ(rows_in_place.size(), rows_copied.size());
+  }
+}
+
+// Rows of different tables may share one EncodedRows (the second row of an
+// event then copies shared cells from earlier in the buffer it grows): the
+// same bytes as with a buffer per table.
+TEST(MapEncodedTest, OneBufferForEveryTableGivesTheSameRows) {
+  EventMapper mapper;
+  Schemas schemas;
+  for (const std::string& json : Varied()) schemas.Learn(MapOrDie(mapper, json));
+  EncodedRows shared;
+  for (int pass = 0; pass < 3; ++pass) {
+    for (const std::string& json : Varied()) {
+      bool ok = false;
+      const std::vector<EncodedTableRow> want = Encode(mapper, schemas, json, &ok);
+      ASSERT_TRUE(ok);
+      const size_t before = shared.size();
+      absl::StatusOr<bool> r = mapper.MapEncoded(json, LoadedAt(), [&](std::string_view t) {
+        return TableOutput{schemas.Find(t), &shared};
+      });
+      ASSERT_TRUE(r.ok() && *r) << json;
+      ASSERT_EQ(shared.size(), before + want.size());
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(shared.json(before + i), want[i].json);
+        EXPECT_EQ(shared.insert_id(before + i), want[i].insert_id);
+      }
+    }
   }
 }
 
@@ -202,11 +276,10 @@ TEST(MapEncodedTest, ReusedBuffersGiveTheSameBytesOnLaterEvents) {
   EventMapper mapper;
   Schemas schemas;
   for (const std::string& json : Varied()) schemas.Learn(MapOrDie(mapper, json));
-  const auto schema_of = [&](std::string_view t) { return schemas.Find(t); };
   const auto encode = [&](const std::string& json, absl::Time loaded_at) {
-    std::vector<EncodedTableRow> rows;
-    absl::StatusOr<bool> ok = mapper.MapEncoded(json, loaded_at, schema_of, &rows);
-    EXPECT_TRUE(ok.ok() && *ok) << json;
+    bool ok = false;
+    std::vector<EncodedTableRow> rows = Encode(mapper, schemas, json, &ok, loaded_at);
+    EXPECT_TRUE(ok) << json;
     return rows;
   };
   std::vector<std::vector<EncodedTableRow>> first;
@@ -438,22 +511,29 @@ struct Declined {
 class MapEncodedDeclinesTest : public ::testing::TestWithParam<Declined> {};
 
 // Each event would need PlanSchema: a new column, a sibling column, or a
-// table the caller does not know. MapEncoded declines and leaves `rows`.
+// table the caller does not know. MapEncoded declines and leaves every
+// table's rows as they were, even after writing a first row.
 TEST_P(MapEncodedDeclinesTest, LeavesRowsAsTheyWere) {
   const std::string known =
       Normalized(R"("type":"track","event":"E","userId":"u","properties":{"n":1,"s":"x"})");
   EventMapper mapper;
   Schemas schemas;
   schemas.Learn(MapOrDie(mapper, known));
-  std::vector<EncodedTableRow> rows(1);
-  rows[0].json = "kept";
-  const std::string json = Normalized(GetParam().change);
-  absl::StatusOr<bool> r = mapper.MapEncoded(
-      json, LoadedAt(), [&](std::string_view t) { return schemas.Find(t); }, &rows);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_FALSE(*r);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].json, "kept");
+  bool ok = false;
+  Encode(mapper, schemas, known, &ok);
+  ASSERT_TRUE(ok);
+  const std::string tracks(schemas.Rows("tracks").json(0)), e(schemas.Rows("e").json(0));
+  Encode(mapper, schemas, Normalized(GetParam().change), &ok);
+  EXPECT_FALSE(ok);
+  ASSERT_EQ(schemas.Rows("tracks").size(), 1u);
+  ASSERT_EQ(schemas.Rows("e").size(), 1u);
+  EXPECT_EQ(schemas.Rows("tracks").json(0), tracks);
+  EXPECT_EQ(schemas.Rows("e").json(0), e);
+  // The bytes the declined event wrote are reused, not kept.
+  Encode(mapper, schemas, known, &ok);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(schemas.Rows("e").size(), 2u);
+  EXPECT_EQ(schemas.Rows("e").json(1), e);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -475,13 +555,13 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(MapEncodedTest, InvalidEventIsAnErrorAsInMap) {
   EventMapper mapper;
-  std::vector<EncodedTableRow> rows;
-  absl::StatusOr<bool> r = mapper.MapEncoded(
-      Normalized(R"("type":"track","userId":"u")"), LoadedAt(),
-      [](std::string_view) -> const SchemaIndex* { return nullptr; }, &rows);
+  size_t lookups = 0;
+  absl::StatusOr<bool> r =
+      mapper.MapEncoded(Normalized(R"("type":"track","userId":"u")"), LoadedAt(),
+                        [&](std::string_view) { return ++lookups, TableOutput{}; });
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("track without \"event\""), std::string::npos);
-  EXPECT_TRUE(rows.empty());
+  EXPECT_EQ(lookups, 0u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #ifndef OPENTRACK_WAREHOUSE_SCHEMA_WAREHOUSE_SCHEMA_H_
 #define OPENTRACK_WAREHOUSE_SCHEMA_WAREHOUSE_SCHEMA_H_
 
+#include "warehouse_schema/encoded_rows.h"    // IWYU pragma: export
 #include "warehouse_schema/event_mapper.h"    // IWYU pragma: export
 #include "warehouse_schema/row_encoder.h"     // IWYU pragma: export
 #include "warehouse_schema/schema_index.h"    // IWYU pragma: export

@@ -132,6 +132,11 @@ absl::StatusOr<Config> ConfigFromEnv(const EnvLookup& env,
     }
     c.spool_zstd_level = level;
   }
+  if (auto v = env("OPENTRACK_SPOOL_DIRECT_IO")) {
+    auto b = ParseBool("OPENTRACK_SPOOL_DIRECT_IO", *v);
+    if (!b.ok()) return b.status();
+    c.spool_direct_io = *b;
+  }
   if (auto v = env("BIGQUERY_PROJECT_ID")) c.project_id = *v;
   if (auto v = env("BIGQUERY_LOCATION")) c.location = *v;
   if (auto v = env("BIGQUERY_EMULATOR_HOST")) {

@@ -36,6 +36,7 @@ struct Config {
   std::string data_dir = "./data";  // spool and the embedded emulator's database
   SpoolCompression spool_compression = SpoolCompression::kZstd;
   std::optional<int> spool_zstd_level;  // unset: the spool's default level
+  bool spool_direct_io = false;         // OPENTRACK_SPOOL_DIRECT_IO: O_DIRECT log files
 
   std::string project_id;  // BIGQUERY_PROJECT_ID; empty: run the embedded emulator
   std::string location = "US";

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -112,6 +113,28 @@ TEST(ConfigTest, SpoolCompressionAndLevelAreConfigurable) {
   c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SPOOL_ZSTD_LEVEL", "22"}}), std::nullopt);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->spool_zstd_level, 22);
+}
+
+TEST(ConfigTest, SpoolDirectIoIsOffByDefaultAndConfigurable) {
+  auto c = ConfigFromEnv(FakeEnv({}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->spool_direct_io);
+  c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SPOOL_DIRECT_IO", "true"}}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->spool_direct_io);
+  c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SPOOL_DIRECT_IO", "false"}}), std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->spool_direct_io);
+}
+
+TEST(ConfigTest, RejectsBadSpoolDirectIoSetting) {
+  for (const char* bad : {"direct", "2", "O_DIRECT"}) {
+    auto c = ConfigFromEnv(FakeEnv({{"OPENTRACK_SPOOL_DIRECT_IO", bad}}), std::nullopt);
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(c.status().message(),
+                HasSubstr(absl::StrCat("OPENTRACK_SPOOL_DIRECT_IO must be true or false, got \"",
+                                       bad, "\"")));
+  }
 }
 
 TEST(ConfigTest, RejectsBadSpoolCompressionSettings) {

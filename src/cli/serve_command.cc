@@ -11,6 +11,7 @@
 #include "cli/bigquery_target.h"
 #include "cli/process_util.h"
 #include "cli/spool_event_sink.h"
+#include "common/error_code.h"
 #include "http_api/tracking_api.h"
 #include "http_server/http_server.h"
 #include "loader/batch_writer.h"
@@ -58,6 +59,7 @@ spool::SpoolOptions MakeSpoolOptions(const Config& config) {
                             ? spool::Compression::kZstd
                             : spool::Compression::kNone;
   if (config.spool_zstd_level.has_value()) options.zstd_level = *config.spool_zstd_level;
+  options.direct_io = config.spool_direct_io;
   return options;
 }
 
@@ -71,6 +73,9 @@ absl::Status RunServe(const Config& config, const ServeFlags& flags) {
         absl::StrCat("cannot create spool directory ", config.SpoolDir(), ": ", ec.message()));
   }
   auto spool = spool::Spool::Open(MakeSpoolOptions(config));
+  if (!spool.ok() && config.spool_direct_io) {
+    return WithContext(spool.status(), "OPENTRACK_SPOOL_DIRECT_IO=true");
+  }
   if (!spool.ok()) return spool.status();
 
   auto target = OpenBigQueryTarget(config);
@@ -115,10 +120,10 @@ absl::Status RunServe(const Config& config, const ServeFlags& flags) {
   if (config.sources.size() == 1 && config.sources[0].write_key.empty()) {
     spdlog::warn("WRITE_KEY is not set: any write key is accepted");
   }
-  spdlog::info(
-      "opentrack listening on {}:{} (spool {}, {})", config.address, (*server)->port(),
-      config.SpoolDir(),
-      config.spool_compression == SpoolCompression::kZstd ? "zstd blocks" : "uncompressed");
+  spdlog::info("opentrack listening on {}:{} (spool {}, {}{})", config.address, (*server)->port(),
+               config.SpoolDir(),
+               config.spool_compression == SpoolCompression::kZstd ? "zstd blocks" : "uncompressed",
+               config.spool_direct_io ? ", direct I/O" : "");
 
   const int sig = WaitForShutdownSignal();
   spdlog::info("signal {}: shutting down", sig);

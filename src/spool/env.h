@@ -25,6 +25,23 @@ class WritableFile {
   virtual absl::Status Close() = 0;
 };
 
+// A file written with O_DIRECT, past the page cache (docs/spool-format.md,
+// "Direct I/O"). Every write is positional and aligned; DirectLogFile turns
+// appends into such writes. Not thread-safe.
+class DirectWritableFile {
+ public:
+  virtual ~DirectWritableFile() = default;
+  // The offset, data.size() and data.data() of every WriteAt must be
+  // multiples of this (a power of two); otherwise InvalidArgument.
+  virtual size_t alignment() const = 0;
+  virtual absl::Status WriteAt(uint64_t offset, std::string_view data) = 0;
+  // Makes every written byte and the file size durable (fdatasync).
+  virtual absl::Status Sync() = 0;
+  // Sets the file size; durable after the next Sync.
+  virtual absl::Status Truncate(uint64_t size) = 0;
+  virtual absl::Status Close() = 0;
+};
+
 // Positional reads of an existing file. Thread-safe.
 class RandomAccessFile {
  public:
@@ -42,6 +59,14 @@ class Env {
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
       const std::string& path) = 0;
   virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) = 0;
+  // Creates or truncates `path` for writing with O_DIRECT. FailedPrecondition
+  // when its file system refuses direct I/O.
+  virtual absl::StatusOr<std::unique_ptr<DirectWritableFile>> NewDirectWritableFile(
+      const std::string& path) = 0;
+  // Reads with O_DIRECT (aligned, through a bounce buffer): never a page-cache
+  // copy of a page that a DirectWritableFile rewrote since.
+  virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewDirectRandomAccessFile(
       const std::string& path) = 0;
   virtual absl::StatusOr<uint64_t> GetFileSize(const std::string& path) = 0;
   virtual bool FileExists(const std::string& path) = 0;

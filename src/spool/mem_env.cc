@@ -30,6 +30,35 @@ class MemEnv::File final : public WritableFile {
   std::shared_ptr<Node> node_;
 };
 
+class MemEnv::DirectFile final : public DirectWritableFile {
+ public:
+  DirectFile(MemEnv* env, std::shared_ptr<Node> node, size_t alignment)
+      : env_(env), node_(std::move(node)), alignment_(alignment) {}
+  size_t alignment() const override { return alignment_; }
+  absl::Status WriteAt(uint64_t offset, std::string_view data) override {
+    const uint64_t address = reinterpret_cast<uintptr_t>(data.data());
+    if (((offset | data.size() | address) & (alignment_ - 1)) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("direct write at ", offset, " of ",
+                                                     data.size(), " bytes is not ", alignment_,
+                                                     "-byte aligned"));
+    }
+    return env_->WriteAt(node_.get(), offset, data);
+  }
+  absl::Status Sync() override { return env_->Sync(node_.get()); }
+  absl::Status Truncate(uint64_t size) override {
+    absl::MutexLock lock(&env_->mu_);
+    node_->data.resize(size);
+    node_->dirty_from = std::min(node_->dirty_from, size);
+    return absl::OkStatus();
+  }
+  absl::Status Close() override { return absl::OkStatus(); }
+
+ private:
+  MemEnv* env_;
+  std::shared_ptr<Node> node_;
+  const size_t alignment_;
+};
+
 class MemEnv::Reader final : public RandomAccessFile {
  public:
   Reader(MemEnv* env, std::shared_ptr<Node> node) : env_(env), node_(std::move(node)) {}
@@ -51,12 +80,33 @@ class MemEnv::Reader final : public RandomAccessFile {
 
 absl::Status MemEnv::Append(Node* node, std::string_view data) {
   absl::MutexLock lock(&mu_);
+  node->dirty_from = std::min<uint64_t>(node->dirty_from, node->data.size());
   if (!append_error_.ok()) {
     node->data.append(data.substr(0, std::min<uint64_t>(append_error_partial_, data.size())));
     return append_error_;
   }
   node->data.append(data);
   return absl::OkStatus();
+}
+
+absl::Status MemEnv::WriteAt(Node* node, uint64_t offset, std::string_view data) {
+  absl::MutexLock lock(&mu_);
+  ++direct_writes_;
+  if (!append_error_.ok()) {
+    data = data.substr(0, std::min<uint64_t>(append_error_partial_, data.size()));
+  }
+  if (node->data.size() < offset + data.size()) node->data.resize(offset + data.size());
+  node->data.replace(offset, data.size(), data);
+  node->dirty_from = std::min(node->dirty_from, offset);
+  return append_error_;
+}
+
+void MemEnv::MarkDurable(Node* node) {
+  node->durable.resize(node->data.size());
+  if (node->dirty_from < node->data.size()) {
+    node->durable.replace(node->dirty_from, std::string::npos, node->data, node->dirty_from);
+  }
+  node->dirty_from = node->data.size();
 }
 
 absl::Status MemEnv::Sync(Node* node) {
@@ -68,7 +118,7 @@ absl::Status MemEnv::Sync(Node* node) {
   if (hook) hook();
   absl::MutexLock lock(&mu_);
   if (!sync_error_.ok()) return sync_error_;
-  node->synced = node->data.size();
+  MarkDurable(node);
   ++file_syncs_;
   return absl::OkStatus();
 }
@@ -78,6 +128,30 @@ absl::StatusOr<std::unique_ptr<WritableFile>> MemEnv::NewWritableFile(const std:
   auto node = std::make_shared<Node>();
   live_[path] = node;
   return std::make_unique<File>(this, std::move(node));
+}
+
+absl::StatusOr<std::unique_ptr<DirectWritableFile>> MemEnv::NewDirectWritableFile(
+    const std::string& path) {
+  absl::MutexLock lock(&mu_);
+  if (!direct_io_supported_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("open ", path, " with O_DIRECT: not supported"));
+  }
+  auto node = std::make_shared<Node>();
+  live_[path] = node;
+  return std::make_unique<DirectFile>(this, std::move(node), direct_io_alignment_);
+}
+
+absl::StatusOr<std::unique_ptr<RandomAccessFile>> MemEnv::NewDirectRandomAccessFile(
+    const std::string& path) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!direct_io_supported_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("open ", path, " with O_DIRECT: not supported"));
+    }
+  }
+  return NewRandomAccessFile(path);
 }
 
 absl::StatusOr<std::unique_ptr<RandomAccessFile>> MemEnv::NewRandomAccessFile(
@@ -122,7 +196,8 @@ absl::Status MemEnv::TruncateFile(const std::string& path, uint64_t size) {
   if (it == live_.end()) return NotFound("truncate", path);
   Node& node = *it->second;
   if (size < node.data.size()) node.data.resize(size);
-  node.synced = node.data.size();
+  node.dirty_from = std::min<uint64_t>(node.dirty_from, node.data.size());
+  MarkDurable(&node);
   return absl::OkStatus();
 }
 
@@ -151,10 +226,13 @@ std::unique_ptr<MemEnv> MemEnv::CrashCopy(uint64_t torn_bytes) {
   absl::MutexLock lock(&mu_);
   absl::MutexLock copy_lock(&copy->mu_);
   for (const auto& [path, node] : durable_) {
+    // The synced bytes, with the first torn_bytes of what was written since over them.
     auto survivor = std::make_shared<Node>();
-    uint64_t keep = std::min<uint64_t>(node->data.size(), node->synced + torn_bytes);
-    survivor->data = node->data.substr(0, keep);
-    survivor->synced = keep;
+    const uint64_t torn_end = std::min<uint64_t>(node->data.size(), node->dirty_from + torn_bytes);
+    survivor->data = node->data.substr(0, torn_end);
+    if (node->durable.size() > torn_end) survivor->data.append(node->durable, torn_end);
+    survivor->durable = survivor->data;
+    survivor->dirty_from = survivor->data.size();
     copy->live_[path] = survivor;
     copy->durable_[path] = survivor;
   }
@@ -165,7 +243,8 @@ void MemEnv::PutFile(const std::string& path, std::string contents) {
   absl::MutexLock lock(&mu_);
   auto node = std::make_shared<Node>();
   node->data = std::move(contents);
-  node->synced = node->data.size();
+  node->durable = node->data;
+  node->dirty_from = node->data.size();
   live_[path] = node;
   durable_[path] = node;
 }
@@ -190,6 +269,21 @@ void MemEnv::SetAppendError(absl::Status status, uint64_t partial_bytes) {
 void MemEnv::SetSyncError(absl::Status status) {
   absl::MutexLock lock(&mu_);
   sync_error_ = std::move(status);
+}
+
+void MemEnv::SetDirectIoAlignment(size_t alignment) {
+  absl::MutexLock lock(&mu_);
+  direct_io_alignment_ = alignment;
+}
+
+void MemEnv::SetDirectIoSupported(bool supported) {
+  absl::MutexLock lock(&mu_);
+  direct_io_supported_ = supported;
+}
+
+uint64_t MemEnv::direct_writes() {
+  absl::MutexLock lock(&mu_);
+  return direct_writes_;
 }
 
 uint64_t MemEnv::file_syncs() {

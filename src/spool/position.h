@@ -40,6 +40,8 @@ bool ParseLogFileName(std::string_view name, uint64_t* file_number);
 
 inline constexpr char kCursorFileName[] = "CURSOR";
 inline constexpr char kCursorTempFileName[] = "CURSOR.tmp";
+// Written and deleted by Open with direct_io, to check the file system takes O_DIRECT.
+inline constexpr char kDirectIoProbeFileName[] = "DIRECT_IO.probe";
 
 }  // namespace opentrack::spool
 

@@ -4,12 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "spool/aligned_buffer.h"
 #include "spool/env.h"
 
 namespace opentrack::spool {
@@ -92,6 +96,134 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   int fd_;
 };
 
+// At least a page: also ext4's block, so no write is a partial-block write
+// the file system must zero around. More if statx says the device needs it.
+constexpr size_t kMinDirectIoAlignment = 4096;
+
+size_t DirectIoAlignment(int fd) {
+  size_t alignment = kMinDirectIoAlignment;
+#ifdef STATX_DIOALIGN
+  struct statx st;
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &st) == 0 && (st.stx_mask & STATX_DIOALIGN)) {
+    alignment = std::max<size_t>({alignment, st.stx_dio_mem_align, st.stx_dio_offset_align});
+  }
+#endif
+  return alignment;
+}
+
+bool IsAligned(uint64_t n, size_t alignment) { return (n & (alignment - 1)) == 0; }
+
+// O_DIRECT fails with EINVAL on a file system without direct I/O.
+absl::StatusOr<int> OpenDirect(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_DIRECT | O_CLOEXEC, 0644);
+  if (fd >= 0) return fd;
+  const int err = errno;
+  if (err == EINVAL) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("open ", path, " with O_DIRECT: ", std::strerror(err),
+                     " (the file system does not support direct I/O)"));
+  }
+  return ErrnoStatus("open", path, err);
+}
+
+class PosixDirectWritableFile final : public DirectWritableFile {
+ public:
+  PosixDirectWritableFile(std::string path, int fd)
+      : path_(std::move(path)), fd_(fd), alignment_(DirectIoAlignment(fd)) {}
+  ~PosixDirectWritableFile() override { Close().IgnoreError(); }
+
+  size_t alignment() const override { return alignment_; }
+
+  absl::Status WriteAt(uint64_t offset, std::string_view data) override {
+    if (!IsAligned(offset | data.size() | reinterpret_cast<uintptr_t>(data.data()), alignment_)) {
+      return absl::InvalidArgumentError(absl::StrCat("direct write to ", path_, " at ", offset,
+                                                     " of ", data.size(), " bytes is not ",
+                                                     alignment_, "-byte aligned"));
+    }
+    while (!data.empty()) {
+      ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EINVAL) {  // aligned as statx asked: the file system refuses direct writes
+          return absl::FailedPreconditionError(
+              absl::StrCat("pwrite ", path_, " with O_DIRECT: ", std::strerror(errno),
+                           " (the file system does not support direct I/O)"));
+        }
+        return ErrnoStatus("pwrite", path_, errno);
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Sync() override {
+    if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_, errno);
+    return absl::OkStatus();
+  }
+
+  absl::Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      return ErrnoStatus("ftruncate", path_, errno);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Close() override {
+    if (fd_ < 0) return absl::OkStatus();
+    int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) return ErrnoStatus("close", path_, errno);
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+  const size_t alignment_;
+};
+
+// Reads the aligned blocks around the requested bytes into a bounce buffer,
+// kept for the next Read: a new one each time costs page faults.
+class PosixDirectRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixDirectRandomAccessFile(std::string path, int fd)
+      : path_(std::move(path)), fd_(fd), alignment_(DirectIoAlignment(fd)), buffer_(alignment_) {}
+  ~PosixDirectRandomAccessFile() override { ::close(fd_); }
+
+  absl::Status Read(uint64_t offset, size_t n, std::string* out) const override {
+    const uint64_t begin = RoundDown(offset, alignment_);
+    const size_t span = RoundUp(offset + n, alignment_) - begin;
+    absl::MutexLock lock(&mu_);
+    buffer_.Reserve(span);
+    size_t got = 0;
+    // A short read ends at end of file (not aligned); only then may got be unaligned.
+    while (got < span && IsAligned(got, alignment_)) {
+      ssize_t r = ::pread(fd_, buffer_.data() + got, span - got, static_cast<off_t>(begin + got));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("pread", path_, errno);
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    const size_t skip = offset - begin;
+    if (got <= skip) {
+      out->clear();
+    } else {
+      out->assign(buffer_.data() + skip, std::min(n, got - skip));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+  const size_t alignment_;
+  mutable absl::Mutex mu_;
+  mutable AlignedBuffer buffer_ ABSL_GUARDED_BY(mu_);
+};
+
 absl::Status SyncPath(const std::string& path, int flags) {
   int fd = ::open(path.c_str(), flags | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open", path, errno);
@@ -115,6 +247,20 @@ class PosixEnv final : public Env {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus("open", path, errno);
     return std::make_unique<PosixRandomAccessFile>(path, fd);
+  }
+
+  absl::StatusOr<std::unique_ptr<DirectWritableFile>> NewDirectWritableFile(
+      const std::string& path) override {
+    auto fd = OpenDirect(path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (!fd.ok()) return fd.status();
+    return std::make_unique<PosixDirectWritableFile>(path, *fd);
+  }
+
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewDirectRandomAccessFile(
+      const std::string& path) override {
+    auto fd = OpenDirect(path, O_RDONLY);
+    if (!fd.ok()) return fd.status();
+    return std::make_unique<PosixDirectRandomAccessFile>(path, *fd);
   }
 
   absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override {

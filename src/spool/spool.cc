@@ -85,7 +85,10 @@ absl::Status Spool::FillBuffer(uint64_t file, uint64_t offset, uint64_t n, uint6
   if (reader_file_ == nullptr || buffer_file_ != file) {
     reader_file_.reset();
     buffer_.clear();
-    auto opened = env_->NewRandomAccessFile(PathOf(file));
+    // Direct reads too: a buffered read could cache a tail page that the writer
+    // then rewrites past the page cache (docs/spool-format.md, "Direct I/O").
+    auto opened = options_.direct_io ? env_->NewDirectRandomAccessFile(PathOf(file))
+                                     : env_->NewRandomAccessFile(PathOf(file));
     if (!opened.ok()) return opened.status();
     reader_file_ = std::move(*opened);
     buffer_file_ = file;

@@ -55,6 +55,9 @@ struct SpoolOptions {
   Compression compression = Compression::kZstd;
   int zstd_level = kDefaultZstdLevel;       // ZSTD_c_compressionLevel; negative is faster
   uint64_t block_target_bytes = 256 << 10;  // a block ends before its content passes this
+  // Write and read log files with O_DIRECT, past the page cache (docs/spool-format.md,
+  // "Direct I/O"). Open fails with FailedPrecondition if the file system refuses it.
+  bool direct_io = false;
 };
 
 struct SpoolStats {
@@ -121,6 +124,9 @@ class Spool {
 
   Spool(SpoolOptions options, Env* env);
   absl::Status Recover();
+  // Writes and deletes a probe file, so a file system without O_DIRECT fails Open.
+  absl::Status CheckDirectIo();
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewLogFile(const std::string& path);
   std::string PathOf(uint64_t file_number) const;
 
   void WriterLoop();

@@ -1,13 +1,22 @@
 // Spool::Open and the recovery scan (docs/spool-format.md, "Recovery").
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "common/error_code.h"
 #include "spdlog/spdlog.h"
+#include "spool/aligned_buffer.h"
 #include "spool/cursor.h"
 #include "spool/spool.h"
 
 namespace opentrack::spool {
+namespace {
+
+bool IsZeroFilled(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(SpoolOptions options, Env* env) {
   if (options.directory.empty()) return absl::InvalidArgumentError("spool directory is empty");
@@ -20,9 +29,9 @@ absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(SpoolOptions options, Env* en
   if (spool->options_.compression == Compression::kZstd) {
     spool->block_ = std::make_unique<BlockBuilder>(spool->options_.zstd_level);
   }
-  if (absl::Status s = spool->Recover(); !s.ok()) {
-    return WithContext(s, absl::StrCat("opening spool ", spool->options_.directory));
-  }
+  absl::Status s = spool->Recover();
+  if (s.ok() && spool->options_.direct_io) s = spool->CheckDirectIo();
+  if (!s.ok()) return WithContext(s, absl::StrCat("opening spool ", spool->options_.directory));
   spool->writer_ = std::thread([s = spool.get()] { s->WriterLoop(); });
   return spool;
 }
@@ -31,6 +40,23 @@ Spool::Spool(SpoolOptions options, Env* env) : options_(std::move(options)), env
 
 std::string Spool::PathOf(uint64_t file_number) const {
   return absl::StrCat(options_.directory, "/", LogFileName(file_number));
+}
+
+absl::Status Spool::CheckDirectIo() {
+  const std::string probe = absl::StrCat(options_.directory, "/", kDirectIoProbeFileName);
+  auto file = env_->NewDirectWritableFile(probe);
+  if (!file.ok()) return WithContext(file.status(), "spool direct I/O");
+  // Some file systems accept O_DIRECT at open and refuse the write.
+  AlignedBuffer block((*file)->alignment());
+  block.Reserve((*file)->alignment());
+  std::memset(block.data(), 0, block.capacity());
+  absl::Status s = (*file)->WriteAt(0, std::string_view(block.data(), (*file)->alignment()));
+  absl::Status closed = (*file)->Close();
+  if (s.ok()) s = closed;
+  absl::Status deleted = env_->DeleteFile(probe);
+  if (s.ok()) s = deleted;
+  if (!s.ok()) return WithContext(s, "spool direct I/O");
+  return absl::OkStatus();
 }
 
 absl::Status Spool::Recover() {
@@ -77,7 +103,14 @@ absl::Status Spool::Recover() {
           PathOf(n), r.begin, r.end - r.begin);
       dropped_bytes_ += r.end - r.begin;
     }
-    if (scan.tail_bytes > 0 && n == numbers.back()) {
+    const bool zero_tail = IsZeroFilled(std::string_view(*contents).substr(scan.valid_end));
+    if (scan.tail_bytes > 0 && n == numbers.back() && zero_tail) {
+      // Direct I/O pads the last block with zeros (or the file system extended the file
+      // before the data landed): a clean end of log.
+      spdlog::info("spool: truncating {} zero bytes after offset {} of {}", scan.tail_bytes,
+                   scan.valid_end, PathOf(n));
+      if (absl::Status s = env_->TruncateFile(PathOf(n), scan.valid_end); !s.ok()) return s;
+    } else if (scan.tail_bytes > 0 && n == numbers.back()) {
       // An append whose fsync never completed: nobody was told it succeeded.
       spdlog::warn("spool: truncating the torn tail of {}: {} bytes after offset {}", PathOf(n),
                    scan.tail_bytes, scan.valid_end);

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -13,7 +14,6 @@
 namespace opentrack::spool {
 namespace {
 
-using ::opentrack::spool::testing::CompressionName;
 using ::opentrack::spool::testing::LogFiles;
 using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
@@ -23,17 +23,26 @@ using ::opentrack::spool::testing::TestOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Behaviour that does not depend on the byte layout, with and without compression.
-class SpoolTest : public ::testing::TestWithParam<Compression> {
+// Behaviour that does not depend on the byte layout, with and without
+// compression, buffered and with direct I/O (MemEnv fails misaligned writes).
+class SpoolTest : public ::testing::TestWithParam<std::tuple<Compression, bool>> {
  protected:
   SpoolOptions Options(uint64_t max_file_bytes = 64 << 20) {
-    return TestOptions("/spool", max_file_bytes, GetParam());
+    SpoolOptions options = TestOptions("/spool", max_file_bytes, std::get<0>(GetParam()));
+    options.direct_io = std::get<1>(GetParam());
+    return options;
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Compression, SpoolTest,
-                         ::testing::Values(Compression::kNone, Compression::kZstd),
-                         CompressionName);
+INSTANTIATE_TEST_SUITE_P(CompressionAndIo, SpoolTest,
+                         ::testing::Combine(::testing::Values(Compression::kNone,
+                                                              Compression::kZstd),
+                                            ::testing::Bool()),
+                         [](const auto& info) {
+                           return absl::StrCat(
+                               std::get<0>(info.param) == Compression::kZstd ? "Zstd" : "None",
+                               std::get<1>(info.param) ? "Direct" : "Buffered");
+                         });
 
 TEST(SpoolRecordPerFrameTest, AppendThenReadReturnsRecordsInOrderWithPositions) {
   MemEnv env;

@@ -6,6 +6,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/error_code.h"
 #include "spdlog/spdlog.h"
+#include "spool/direct_log_file.h"
 #include "spool/spool.h"
 
 namespace opentrack::spool {
@@ -166,9 +167,17 @@ absl::Status Spool::Flush(std::string* buffer) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<WritableFile>> Spool::NewLogFile(const std::string& path) {
+  if (!options_.direct_io) return env_->NewWritableFile(path);
+  auto file = env_->NewDirectWritableFile(path);
+  if (!file.ok()) return file.status();
+  return std::make_unique<DirectLogFile>(*std::move(file));
+}
+
 absl::Status Spool::Roll(std::string* buffer, std::vector<std::pair<uint64_t, uint64_t>>* sealed) {
   if (writer_file_ != nullptr) {
     if (absl::Status s = Flush(buffer); !s.ok()) return s;
+    // Direct I/O: Close truncates the zero padding and syncs, before the next file exists.
     if (absl::Status s = writer_file_->Close(); !s.ok()) return s;
     writer_file_.reset();
     sealed->emplace_back(writer_file_number_, writer_size_);
@@ -178,7 +187,7 @@ absl::Status Spool::Roll(std::string* buffer, std::vector<std::pair<uint64_t, ui
     absl::MutexLock lock(&mu_);
     number = next_file_number_++;
   }
-  auto file = env_->NewWritableFile(PathOf(number));
+  auto file = NewLogFile(PathOf(number));
   if (!file.ok()) return file.status();
   // The new name must be durable before any record in it is reported durable.
   if (absl::Status s = env_->SyncDir(options_.directory); !s.ok()) return s;

@@ -1,7 +1,8 @@
 // What making an event durable costs on this machine before any of our code
 // runs: the CPU time (user + system) of zstd on the sample events, and of
-// appending bytes to a fresh file with an fdatasync per group commit. It
-// bounds what /v1/batch can reach per core (docs/performance.md, "The floor").
+// appending bytes with an fdatasync per group commit (to a new file, over
+// cached pages, with O_DIRECT). It bounds what /v1/batch can reach per core
+// (docs/performance.md, "The floor" and "The ceiling").
 //   persist_floor [--events FILE] [--level -3] [--commit_kb 200] [--mb 600] [--dir /tmp]
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -9,6 +10,8 @@
 #include <zstd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -24,19 +27,35 @@ double CpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// CPU seconds to append `total` bytes in `commit` sized writes, each followed
-// by fdatasync, to a new file in `dir`.
-double AppendCost(const std::string& dir, size_t commit, size_t total) {
+// How AppendCost writes: into a new file (new page-cache pages), over a file
+// written just before (pages already cached), or with O_DIRECT (no page
+// cache: the device copies the bytes; needs 4 KB aligned buffers and sizes).
+enum class WriteMode { kNewFile, kCachedFile, kDirect };
+
+// CPU seconds to write `total` bytes in `commit` sized writes, each followed
+// by fdatasync, to a file in `dir`.
+double AppendCost(const std::string& dir, size_t commit, size_t total, WriteMode mode) {
   const std::string path = dir + "/persist_floor.tmp";
-  const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  const int flags = O_CREAT | O_TRUNC | O_WRONLY | (mode == WriteMode::kDirect ? O_DIRECT : 0);
+  const int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return -1;
-  const std::string chunk(commit, 'x');
+  constexpr size_t kPage = 4096;
+  if (mode == WriteMode::kDirect) commit = (commit + kPage - 1) / kPage * kPage;
+  void* chunk = std::aligned_alloc(kPage, (commit + kPage - 1) / kPage * kPage);
+  std::memset(chunk, 'x', commit);
+  const auto write_all = [&] {
+    for (size_t at = 0; at < total; at += commit) {
+      if (::pwrite(fd, chunk, commit, static_cast<off_t>(at)) != static_cast<ssize_t>(commit)) {
+        return;
+      }
+      ::fdatasync(fd);
+    }
+  };
+  if (mode == WriteMode::kCachedFile) write_all();
   const double start = CpuSeconds();
-  for (size_t written = 0; written < total; written += commit) {
-    if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) break;
-    ::fdatasync(fd);
-  }
+  write_all();
   const double cpu = CpuSeconds() - start;
+  std::free(chunk);
   ::close(fd);
   ::unlink(path.c_str());
   return cpu;
@@ -91,14 +110,20 @@ int main(int argc, char** argv) {
   const double ratio = static_cast<double>(in_bytes) / out_bytes;
 
   const size_t total = total_mb << 20;
-  const double raw_us = AppendCost(dir, commit, total) * 1e6 / (total / event_bytes);
+  const double per_event = 1e6 / (total / event_bytes);
+  const double raw_us = AppendCost(dir, commit, total, WriteMode::kNewFile) * per_event;
+  const double cached_us = AppendCost(dir, commit, total, WriteMode::kCachedFile) * per_event;
+  const double direct_us = AppendCost(dir, commit, total, WriteMode::kDirect) * per_event;
   const size_t packed_commit = static_cast<size_t>(commit / ratio);
-  const double packed_us = AppendCost(dir, packed_commit, static_cast<size_t>(total / ratio)) *
-                           1e6 / (total / event_bytes);
+  const double packed_us =
+      AppendCost(dir, packed_commit, static_cast<size_t>(total / ratio), WriteMode::kNewFile) *
+      per_event;
 
   std::printf("events: %zu of %.0f bytes; group commit %zu KB\n", events, event_bytes, commit_kb);
   std::printf("zstd level %d: ratio %.2f, %.3f us/event\n", level, ratio, zstd_us);
   std::printf("append+fdatasync raw: %.3f us/event\n", raw_us);
+  std::printf("append+fdatasync raw, over cached pages: %.3f us/event\n", cached_us);
+  std::printf("append+fdatasync raw, O_DIRECT: %.3f us/event\n", direct_us);
   std::printf("append+fdatasync compressed: %.3f us/event\n", packed_us);
   std::printf(
       "at most %.0f events per CPU-second uncompressed, %.0f with zstd, if nothing else ran\n",

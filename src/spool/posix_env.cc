@@ -35,6 +35,19 @@ absl::Status ErrnoStatus(std::string_view op, const std::string& path, int err) 
   }
 }
 
+// The writable files' Sync and Close, buffered or direct.
+absl::Status SyncData(int fd, const std::string& path) {
+  if (::fdatasync(fd) != 0) return ErrnoStatus("fdatasync", path, errno);
+  return absl::OkStatus();
+}
+absl::Status CloseOnce(int* fd, const std::string& path) {
+  if (*fd < 0) return absl::OkStatus();
+  const int rc = ::close(*fd);
+  *fd = -1;
+  if (rc != 0) return ErrnoStatus("close", path, errno);
+  return absl::OkStatus();
+}
+
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
@@ -52,18 +65,9 @@ class PosixWritableFile final : public WritableFile {
     return absl::OkStatus();
   }
 
-  absl::Status Sync() override {
-    if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_, errno);
-    return absl::OkStatus();
-  }
+  absl::Status Sync() override { return SyncData(fd_, path_); }
 
-  absl::Status Close() override {
-    if (fd_ < 0) return absl::OkStatus();
-    int rc = ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) return ErrnoStatus("close", path_, errno);
-    return absl::OkStatus();
-  }
+  absl::Status Close() override { return CloseOnce(&fd_, path_); }
 
  private:
   std::string path_;
@@ -157,10 +161,7 @@ class PosixDirectWritableFile final : public DirectWritableFile {
     return absl::OkStatus();
   }
 
-  absl::Status Sync() override {
-    if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_, errno);
-    return absl::OkStatus();
-  }
+  absl::Status Sync() override { return SyncData(fd_, path_); }
 
   absl::Status Truncate(uint64_t size) override {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
@@ -169,13 +170,7 @@ class PosixDirectWritableFile final : public DirectWritableFile {
     return absl::OkStatus();
   }
 
-  absl::Status Close() override {
-    if (fd_ < 0) return absl::OkStatus();
-    int rc = ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) return ErrnoStatus("close", path_, errno);
-    return absl::OkStatus();
-  }
+  absl::Status Close() override { return CloseOnce(&fd_, path_); }
 
  private:
   std::string path_;

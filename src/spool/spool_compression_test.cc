@@ -20,6 +20,7 @@ namespace opentrack::spool {
 namespace {
 
 using ::opentrack::spool::testing::ByteOffsetCursor;
+using ::opentrack::spool::testing::ExpectAcknowledgedAppendsSurviveACrashAtAnyFsync;
 using ::opentrack::spool::testing::LogFiles;
 using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
@@ -269,48 +270,10 @@ TEST(SpoolCompressionTest, TornLastBlockOfEveryLengthIsDroppedAndTheWriterMovesO
 
 TEST(SpoolCompressionTest, EveryAcknowledgedAppendSurvivesACrashAtAnyFsync) {
   MemEnv env;
-  auto spool = OpenOrDie(&env, TestOptions("/spool", 16 << 10));
-  absl::Mutex mu;
-  std::vector<std::string> acked;  // in completion order
-  struct Crash {
-    std::unique_ptr<MemEnv> env;
-    std::vector<std::string> acked;
-  };
-  std::vector<Crash> crashes;
-  std::mt19937 rng(42);
-  env.SetSyncHook([&] {
-    // Runs on the writer thread, after every earlier round's callbacks.
-    absl::MutexLock lock(&mu);
-    crashes.push_back({env.CrashCopy(rng() % 400), acked});  // rounds are a few hundred bytes
-  });
-  constexpr int kThreads = 8, kPerThread = 60;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        std::vector<std::string> batch = Events(1 + i % 3, (t * kPerThread + i) * 3);
-        ASSERT_TRUE(spool->AppendAndWait(batch).ok());
-        absl::MutexLock lock(&mu);
-        acked.insert(acked.end(), batch.begin(), batch.end());
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  spool.reset();
-  ASSERT_GT(crashes.size(), 10u);
-  EXPECT_GT(crashes.back().acked.size(), 0u);
-  for (size_t i = 0; i < crashes.size(); ++i) {
-    SCOPED_TRACE(i);
-    auto recovered = OpenOrDie(crashes[i].env.get());
-    std::vector<std::string> got = Payloads(ReadAll(*recovered));
-    std::vector<std::string> want = crashes[i].acked;
-    std::sort(got.begin(), got.end());
-    std::sort(want.begin(), want.end());
-    EXPECT_TRUE(std::includes(got.begin(), got.end(), want.begin(), want.end()));
-    EXPECT_EQ(std::adjacent_find(got.begin(), got.end()), got.end());  // no duplicates
-    EXPECT_EQ(recovered->Stats().dropped_bytes, 0u);
-    ASSERT_TRUE(recovered->AppendAndWait({"after"}).ok());
-  }
+  // Rounds are a few hundred bytes.
+  ExpectAcknowledgedAppendsSurviveACrashAtAnyFsync(env, TestOptions("/spool", 16 << 10),
+                                                   /*threads=*/8, /*per_thread=*/60,
+                                                   /*max_tear=*/400, Events);
 }
 
 TEST(SpoolCompressionTest, BlockWithAValidCrcThatDoesNotDecompressIsSkippedLikeACrcFailure) {

@@ -3,14 +3,19 @@
 #define OPENTRACK_SPOOL_SPOOL_TEST_UTIL_H_
 
 #include <algorithm>
+#include <functional>
 #include <memory>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "spool/crc32c.h"
 #include "spool/env.h"
+#include "spool/mem_env.h"
 #include "spool/spool.h"
 
 namespace opentrack::spool::testing {
@@ -68,6 +73,58 @@ inline std::unique_ptr<Spool> OpenOrDie(Env* env, SpoolOptions options = TestOpt
   auto spool = Spool::Open(std::move(options), env);
   EXPECT_TRUE(spool.ok()) << spool.status();
   return spool.ok() ? std::move(*spool) : nullptr;
+}
+
+// Appends batches of events(n, first) from `threads` threads, `per_thread`
+// each, while `env` keeps a crash copy at every fsync, torn up to `max_tear`
+// bytes into what is not yet synced. Then every copy must recover with each
+// append acknowledged before its crash exactly once, nothing counted as
+// dropped, and take a new append.
+inline void ExpectAcknowledgedAppendsSurviveACrashAtAnyFsync(
+    MemEnv& env, const SpoolOptions& options, int threads, int per_thread, size_t max_tear,
+    const std::function<std::vector<std::string>(int n, int first)>& events) {
+  auto spool = OpenOrDie(&env, options);
+  absl::Mutex mu;
+  std::vector<std::string> acked;  // in completion order
+  struct Crash {
+    std::unique_ptr<MemEnv> env;
+    std::vector<std::string> acked;
+  };
+  std::vector<Crash> crashes;
+  std::mt19937 rng(42);
+  env.SetSyncHook([&] {
+    // Runs on the writer thread, after every earlier round's callbacks.
+    absl::MutexLock lock(&mu);
+    crashes.push_back({env.CrashCopy(rng() % max_tear), acked});
+  });
+  std::vector<std::thread> appenders;
+  for (int t = 0; t < threads; ++t) {
+    appenders.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        std::vector<std::string> batch = events(1 + i % 3, (t * per_thread + i) * 3);
+        ASSERT_TRUE(spool->AppendAndWait(batch).ok());
+        absl::MutexLock lock(&mu);
+        acked.insert(acked.end(), batch.begin(), batch.end());
+      }
+    });
+  }
+  for (auto& a : appenders) a.join();
+  spool.reset();
+  env.SetSyncHook(nullptr);
+  ASSERT_GT(crashes.size(), 10u);
+  EXPECT_GT(crashes.back().acked.size(), 0u);
+  for (size_t i = 0; i < crashes.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto recovered = OpenOrDie(crashes[i].env.get(), options);
+    std::vector<std::string> got = Payloads(ReadAll(*recovered));
+    std::vector<std::string> want = crashes[i].acked;
+    std::sort(got.begin(), got.end());
+    std::sort(want.begin(), want.end());
+    EXPECT_TRUE(std::includes(got.begin(), got.end(), want.begin(), want.end()));
+    EXPECT_EQ(std::adjacent_find(got.begin(), got.end()), got.end());  // no duplicates
+    EXPECT_EQ(recovered->Stats().dropped_bytes, 0u);
+    ASSERT_TRUE(recovered->AppendAndWait({"after"}).ok());
+  }
 }
 
 // A cursor as versions before block frames wrote it: "OTC1", file number and

@@ -12,7 +12,9 @@
 #             and the load generator pinned to CPU 1. requests/server_cpu_s
 #             is the figure per core of the collector.
 # Environment: TRACK_CONNECTIONS (default "64"), BATCH_CONNECTIONS ("16"),
-# REPEAT (1), PERF_DIR (record each run's collector with perf there).
+# REPEAT (1), PERF_DIR (record each run's collector with perf there),
+# PERF_CALL_GRAPH (perf's call-graph option, default -g; "--call-graph dwarf"
+# names callers in a build without frame pointers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build/release}
@@ -88,7 +90,7 @@ run() {
   local perf_pid=
   if [ -n "${PERF_DIR:-}" ]; then
     mkdir -p "$PERF_DIR"
-    perf record -q -g -p "$SERVE_PID" -o "$PERF_DIR/$name.data" -- sleep "$SECONDS_PER_RUN" \
+    perf record -q ${PERF_CALL_GRAPH:--g} -p "$SERVE_PID" -o "$PERF_DIR/$name.data" -- sleep "$SECONDS_PER_RUN" \
       >/dev/null 2>&1 &
     perf_pid=$!
   fi

@@ -1,5 +1,7 @@
 #include "spool/env.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace opentrack::spool {
 
 absl::StatusOr<std::string> Env::ReadFileToString(const std::string& path) {
@@ -13,6 +15,15 @@ absl::StatusOr<std::string> Env::ReadFileToString(const std::string& path) {
     contents += chunk;
     if (chunk.size() < kChunk) return contents;
   }
+}
+
+absl::Status CheckDirectWriteAlignment(std::string_view path, uint64_t offset,
+                                       std::string_view data, size_t alignment) {
+  const uint64_t address = reinterpret_cast<uintptr_t>(data.data());
+  if (((offset | data.size() | address) & (alignment - 1)) == 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("direct write to ", absl::string_view(path.data(), path.size()), " at ", offset,
+                   " of ", data.size(), " bytes is not ", alignment, "-byte aligned"));
 }
 
 }  // namespace opentrack::spool

@@ -42,6 +42,11 @@ class DirectWritableFile {
   virtual absl::Status Close() = 0;
 };
 
+// What every DirectWritableFile::WriteAt checks first: OK, or the
+// InvalidArgument its contract promises for a misaligned write to `path`.
+absl::Status CheckDirectWriteAlignment(std::string_view path, uint64_t offset,
+                                       std::string_view data, size_t alignment);
+
 // Positional reads of an existing file. Thread-safe.
 class RandomAccessFile {
  public:

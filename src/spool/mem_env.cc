@@ -32,15 +32,12 @@ class MemEnv::File final : public WritableFile {
 
 class MemEnv::DirectFile final : public DirectWritableFile {
  public:
-  DirectFile(MemEnv* env, std::shared_ptr<Node> node, size_t alignment)
-      : env_(env), node_(std::move(node)), alignment_(alignment) {}
+  DirectFile(MemEnv* env, std::string path, std::shared_ptr<Node> node, size_t alignment)
+      : env_(env), path_(std::move(path)), node_(std::move(node)), alignment_(alignment) {}
   size_t alignment() const override { return alignment_; }
   absl::Status WriteAt(uint64_t offset, std::string_view data) override {
-    const uint64_t address = reinterpret_cast<uintptr_t>(data.data());
-    if (((offset | data.size() | address) & (alignment_ - 1)) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat("direct write at ", offset, " of ",
-                                                     data.size(), " bytes is not ", alignment_,
-                                                     "-byte aligned"));
+    if (absl::Status s = CheckDirectWriteAlignment(path_, offset, data, alignment_); !s.ok()) {
+      return s;
     }
     return env_->WriteAt(node_.get(), offset, data);
   }
@@ -55,6 +52,7 @@ class MemEnv::DirectFile final : public DirectWritableFile {
 
  private:
   MemEnv* env_;
+  const std::string path_;
   std::shared_ptr<Node> node_;
   const size_t alignment_;
 };
@@ -139,7 +137,7 @@ absl::StatusOr<std::unique_ptr<DirectWritableFile>> MemEnv::NewDirectWritableFil
   }
   auto node = std::make_shared<Node>();
   live_[path] = node;
-  return std::make_unique<DirectFile>(this, std::move(node), direct_io_alignment_);
+  return std::make_unique<DirectFile>(this, path, std::move(node), direct_io_alignment_);
 }
 
 absl::StatusOr<std::unique_ptr<RandomAccessFile>> MemEnv::NewDirectRandomAccessFile(

@@ -139,10 +139,8 @@ class PosixDirectWritableFile final : public DirectWritableFile {
   size_t alignment() const override { return alignment_; }
 
   absl::Status WriteAt(uint64_t offset, std::string_view data) override {
-    if (!IsAligned(offset | data.size() | reinterpret_cast<uintptr_t>(data.data()), alignment_)) {
-      return absl::InvalidArgumentError(absl::StrCat("direct write to ", path_, " at ", offset,
-                                                     " of ", data.size(), " bytes is not ",
-                                                     alignment_, "-byte aligned"));
+    if (absl::Status s = CheckDirectWriteAlignment(path_, offset, data, alignment_); !s.ok()) {
+      return s;
     }
     while (!data.empty()) {
       ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));

@@ -103,17 +103,17 @@ absl::Status Spool::Recover() {
           PathOf(n), r.begin, r.end - r.begin);
       dropped_bytes_ += r.end - r.begin;
     }
-    const bool zero_tail = IsZeroFilled(std::string_view(*contents).substr(scan.valid_end));
-    if (scan.tail_bytes > 0 && n == numbers.back() && zero_tail) {
-      // Direct I/O pads the last block with zeros (or the file system extended the file
-      // before the data landed): a clean end of log.
-      spdlog::info("spool: truncating {} zero bytes after offset {} of {}", scan.tail_bytes,
-                   scan.valid_end, PathOf(n));
-      if (absl::Status s = env_->TruncateFile(PathOf(n), scan.valid_end); !s.ok()) return s;
-    } else if (scan.tail_bytes > 0 && n == numbers.back()) {
-      // An append whose fsync never completed: nobody was told it succeeded.
-      spdlog::warn("spool: truncating the torn tail of {}: {} bytes after offset {}", PathOf(n),
-                   scan.tail_bytes, scan.valid_end);
+    if (scan.tail_bytes > 0 && n == numbers.back()) {
+      if (IsZeroFilled(std::string_view(*contents).substr(scan.valid_end))) {
+        // Direct I/O pads the last block with zeros (or the file system extended the file
+        // before the data landed): a clean end of log.
+        spdlog::info("spool: truncating {} zero bytes after offset {} of {}", scan.tail_bytes,
+                     scan.valid_end, PathOf(n));
+      } else {
+        // An append whose fsync never completed: nobody was told it succeeded.
+        spdlog::warn("spool: truncating the torn tail of {}: {} bytes after offset {}", PathOf(n),
+                     scan.tail_bytes, scan.valid_end);
+      }
       if (absl::Status s = env_->TruncateFile(PathOf(n), scan.valid_end); !s.ok()) return s;
     } else if (scan.tail_bytes > 0) {
       spdlog::error("spool: {} is damaged at offset {}: dropped its last {} bytes", PathOf(n),

@@ -47,6 +47,11 @@ bool IsPermanentWriteError(const absl::Status& status) {
   return absl::IsFailedPrecondition(status) || absl::IsInvalidArgument(status);
 }
 
+void AppendRowViews(const ws::EncodedRows& rows, size_t n,
+                    std::vector<row_writer::EncodedRow>* out) {
+  for (size_t i = 0; i < n; ++i) out->push_back({rows.insert_id(i), rows.json(i)});
+}
+
 ws::TableSchema ToTableSchema(std::span<const bigquery::Field> fields) {
   ws::TableSchema schema;
   schema.reserve(fields.size());
@@ -141,9 +146,7 @@ absl::StatusOr<DeliveryResult> BatchWriter::Write(const bigquery::TableRef& ref,
     std::vector<row_writer::EncodedRow> out;
     if (!planned.empty()) {
       out.reserve(planned.size() + encoded.size());
-      for (size_t i = 0; i < planned.size(); ++i) {
-        out.push_back({planned.insert_id(i), planned.json(i)});
-      }
+      AppendRowViews(planned, planned.size(), &out);
       out.insert(out.end(), encoded.begin(), encoded.end());
       all = out;
     }

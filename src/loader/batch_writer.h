@@ -16,6 +16,7 @@
 #include "row_writer/quarantine_sink.h"
 #include "row_writer/row_writer.h"
 #include "table_manager/table_manager.h"
+#include "warehouse_schema/encoded_rows.h"
 #include "warehouse_schema/schema_index.h"
 #include "warehouse_schema/schema_planner.h"
 #include "warehouse_schema/types.h"
@@ -50,6 +51,10 @@ struct RejectedEvent {
 // are quarantined instead (FailedPrecondition is manual table management
 // refusing to add columns; InvalidArgument a schema BigQuery rejects).
 bool IsPermanentWriteError(const absl::Status& status);
+
+// Appends views of the first `n` of `rows` to `out`, as RowWriter takes them.
+void AppendRowViews(const warehouse_schema::EncodedRows& rows, size_t n,
+                    std::vector<row_writer::EncodedRow>* out);
 
 // Converts a table's BigQuery columns for the planner. Columns of types the
 // warehouse never writes (RECORD, NUMERIC, DATE, ...) are kept as STRING so

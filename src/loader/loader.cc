@@ -244,9 +244,7 @@ absl::Status Loader::WriteBatch(Batch& batch, absl::Time now, bool force) {
       bytes += batch.encoded_meta[m++].bytes;
     }
     write_views_.clear();
-    for (size_t i = 0; i < m; ++i) {
-      write_views_.push_back({batch.encoded.insert_id(i), batch.encoded.json(i)});
-    }
+    AppendRowViews(batch.encoded, m, &write_views_);
     absl::Time start = clock_->Now();
     absl::StatusOr<DeliveryResult> result =
         writer_->Write(batch.ref, std::span<const ws::Row>(batch.rows.data(), n), write_views_);

@@ -430,7 +430,8 @@ std::optional<Rejection> NormalizeEvent(object event, std::span<const ValueText>
   std::string assigned_id;
   std::string_view message_id = p.message_id;
   if (message_id.empty()) {
-    assigned_id = NewUuid();
+    assigned_id = options.message_id_seed ? UuidFromSeed(*options.message_id_seed, options.index)
+                                          : NewUuid();
     message_id = assigned_id;
   }
   // Reserved once from the size of the source, which bounds the output in

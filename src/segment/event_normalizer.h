@@ -32,6 +32,9 @@ struct NormalizeOptions {
   // (snprintf is a visible cost per event); empty = format it here.
   std::string_view received_at_text;
   std::string_view client_ip;
+  // RequestContext::message_id_seed, and the event's index in the request.
+  std::optional<UuidSeed> message_id_seed;
+  size_t index = 0;
   // Limit on the normalized size, not counting fields merged from the batch;
   // 0 disables the check (single calls are limited by body size instead).
   // Copied source text is counted minified, with the client's escapes.

@@ -147,6 +147,7 @@ absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, internal::S
   const std::string received_at_text = FormatTimestampMicros(context.received_at);
   options.received_at_text = received_at_text;
   options.client_ip = context.client_ip;
+  options.message_id_seed = context.message_id_seed;
   options.max_event_bytes = limits.max_event_bytes;
   // Without the array's source text every item is written from the DOM.
   const bool have_texts = SeekBatchArray(body, cursor);
@@ -173,6 +174,7 @@ absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, internal::S
     }
     if (request.write_key.empty()) request.write_key = StringOr(event, "writeKey");
     AcceptedEvent accepted;
+    options.index = i;
     AddOutcome(i, internal::NormalizeEvent(event, member_texts, options, &accepted), &accepted,
                &request);
   }
@@ -248,6 +250,7 @@ absl::StatusOr<ParsedRequest> ParseRequest(std::string_view body, Endpoint endpo
   const std::string received_at_text = FormatTimestampMicros(context.received_at);
   options.received_at_text = received_at_text;
   options.client_ip = context.client_ip;
+  options.message_id_seed = context.message_id_seed;
   state.member_texts.clear();
   std::span<const internal::ValueText> member_texts;
   if (internal::CollectMemberTexts(&cursor, &state.member_texts)) member_texts = state.member_texts;

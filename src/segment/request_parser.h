@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/uuid.h"
 
 namespace opentrack::segment {
 
@@ -46,6 +47,10 @@ struct RequestContext {
   // simdjson::SIMDJSON_PADDING of them the body is parsed in place rather
   // than copied (a 190 KB copy per 100-event batch).
   size_t body_readable_after_end = 0;
+  // Set: an event without a messageId gets UuidFromSeed(seed, its index in
+  // the request), so parsing a spooled request again gives the same ids.
+  // Unset: a random one.
+  std::optional<UuidSeed> message_id_seed;
 };
 
 // Its messageId is in `json` only: a copy here cost an allocation per event

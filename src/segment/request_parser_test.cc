@@ -302,6 +302,30 @@ TEST(ParseRequest, MixedBatchKeepsOrderAndIndexes) {
   EXPECT_EQ(parsed.rejected[0].code, "missing_event");
 }
 
+TEST(ParseRequest, SeededMessageIdsFollowTheEventsIndex) {
+  const std::string body =
+      R"({"batch":[{"type":"track","userId":"u","event":"A"},)"
+      R"({"type":"track","userId":"u","event":"B","messageId":"mine"},)"
+      R"({"type":"track","userId":"u","event":"C"}]})";
+  RequestContext context = Context();
+  context.message_id_seed = UuidSeed{11, 22};
+  const ParsedRequest first = Parse(body, Endpoint::kBatch, context);
+  const ParsedRequest again = Parse(body, Endpoint::kBatch, context);
+  ASSERT_EQ(first.accepted.size(), 3u);
+  ASSERT_EQ(again.accepted.size(), 3u);
+  EXPECT_THAT(first.accepted[0].json,
+              HasSubstr("\"messageId\":\"" + UuidFromSeed(UuidSeed{11, 22}, 0) + "\""));
+  EXPECT_THAT(first.accepted[1].json, HasSubstr(R"("messageId":"mine")"));
+  EXPECT_THAT(first.accepted[2].json,
+              HasSubstr("\"messageId\":\"" + UuidFromSeed(UuidSeed{11, 22}, 2) + "\""));
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(first.accepted[i].json, again.accepted[i].json);
+
+  const ParsedRequest single =
+      Parse(R"({"userId":"u","event":"A"})", Endpoint::kTrack, context);
+  ASSERT_EQ(single.accepted.size(), 1u);
+  EXPECT_THAT(single.accepted[0].json, HasSubstr(UuidFromSeed(UuidSeed{11, 22}, 0)));
+}
+
 TEST(ParseRequest, WriteKey) {
   EXPECT_EQ(Parse(R"({"writeKey":"wk1","userId":"u","event":"E"})", Endpoint::kTrack).write_key,
             "wk1");

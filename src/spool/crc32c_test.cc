@@ -29,8 +29,23 @@ TEST(Crc32cTest, PortableMatchesAcceleratedAtEveryAlignmentAndLength) {
   std::string data(1000, '\0');
   for (char& c : data) c = static_cast<char>(rng());
   for (size_t start = 0; start < 9; ++start) {
-    for (size_t n : {0, 1, 7, 8, 9, 63, 64, 65, 500, 991}) {
+    for (size_t n : {0, 1, 7, 8, 9, 63, 64, 65, 500, 767, 768, 769, 991}) {
       EXPECT_EQ(ExtendPortable(0, data.data() + start, n), Extend(0, data.data() + start, n));
+    }
+  }
+}
+
+// Inputs of several three-lane chunks, with every kind of remainder.
+TEST(Crc32cTest, PortableMatchesAcceleratedOnLongInputs) {
+  std::mt19937 rng(11);
+  std::string data(20000, '\0');
+  for (char& c : data) c = static_cast<char>(rng());
+  for (size_t start : {0, 3}) {
+    for (size_t n : {1535, 1536, 2304, 2311, 5000, 19990}) {
+      EXPECT_EQ(ExtendPortable(0, data.data() + start, n), Extend(0, data.data() + start, n)) << n;
+      EXPECT_EQ(ExtendPortable(0x12345678, data.data() + start, n),
+                Extend(0x12345678, data.data() + start, n))
+          << n;
     }
   }
 }

@@ -180,7 +180,10 @@ class Spool {
   // Owned by the writer thread.
   std::unique_ptr<WritableFile> writer_file_;
   uint64_t writer_file_number_ = 0;
-  uint64_t writer_size_ = 0;             // bytes written to writer_file_, synced or not
+  uint64_t writer_size_ = 0;  // bytes written to writer_file_, synced or not
+  // A round's frames. Kept between rounds: a new buffer for each round grew by
+  // copying and faulted in fresh pages, a cost per byte at every append.
+  std::string round_buffer_;
   std::unique_ptr<BlockBuilder> block_;  // null without compression
   std::thread writer_;
 

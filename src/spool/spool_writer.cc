@@ -1,5 +1,6 @@
 // The append path: one writer thread, group commit (docs/spool-format.md,
 // "Appends and group commit").
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -90,7 +91,14 @@ void Spool::WriterLoop() {
 }
 
 absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
-  std::string buffer;
+  // Above this a round's buffer is released afterwards rather than kept.
+  constexpr size_t kMaxKeptRoundBytes = 16 << 20;
+  std::string& buffer = round_buffer_;
+  buffer.clear();
+  size_t round_bytes = 0;
+  for (const Request* r : requests) round_bytes += r->bytes;
+  // Frames with compression are smaller; rolls write the buffer out early.
+  buffer.reserve(std::min(round_bytes, kMaxKeptRoundBytes));
   std::vector<std::pair<uint64_t, uint64_t>> sealed;  // file number, final size
   uint64_t records = 0;
   absl::Status s;
@@ -104,6 +112,7 @@ absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
   }
   FinishBlock(&buffer);
   if (s.ok()) s = Flush(&buffer);
+  if (buffer.capacity() > kMaxKeptRoundBytes) std::string().swap(buffer);
   absl::MutexLock lock(&mu_);
   if (!s.ok()) {
     // The file's state after a failed write or fsync is unknown: never write it again, and

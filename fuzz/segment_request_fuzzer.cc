@@ -1,6 +1,9 @@
 // Fuzzes segment::ParseRequest with every endpoint. Beyond "no crash", it
 // checks that each accepted event is valid JSON and that normalizing it again
-// (as a single call of its type) gives back the same text.
+// (as a single call of its type) gives back the same text, and that
+// ValidateRequest agrees with ParseRequest: the same failure, or the same
+// write key, accepted count and rejections; its DOM-free path must answer
+// alone whenever the body is valid JSON.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +14,7 @@
 #include "common/error_code.h"
 #include "common/json_text.h"
 #include "segment/request_parser.h"
+#include "segment/request_validator.h"
 #include "simdjson.h"
 
 namespace {
@@ -23,6 +27,34 @@ void Check(bool condition) {
 
 Endpoint EndpointOf(opentrack::segment::EventType type) {
   return static_cast<Endpoint>(static_cast<int>(type));
+}
+
+void CheckValidatorAgrees(std::string_view body, Endpoint endpoint,
+                          const opentrack::segment::RequestContext& context,
+                          const opentrack::segment::Limits& limits,
+                          const absl::StatusOr<opentrack::segment::ParsedRequest>& parsed) {
+  const absl::StatusOr<opentrack::segment::ValidatedRequest> validated =
+      opentrack::segment::ValidateRequest(body, endpoint, context, limits);
+  const bool fast_answered =
+      opentrack::segment::internal::ValidateWithStructuralIndex(body, endpoint, context, limits)
+          .has_value();
+  Check(validated.ok() == parsed.ok());
+  if (!parsed.ok()) {
+    Check(validated.status().code() == parsed.status().code());
+    Check(opentrack::ErrorCode(validated.status()) == opentrack::ErrorCode(parsed.status()));
+    Check(validated.status().message() == parsed.status().message());
+    Check(fast_answered == (opentrack::ErrorCode(parsed.status()) != "invalid_json"));
+    return;
+  }
+  Check(fast_answered);
+  Check(validated->write_key == parsed->write_key);
+  Check(validated->accepted == parsed->accepted.size());
+  Check(validated->rejected.size() == parsed->rejected.size());
+  for (size_t i = 0; i < parsed->rejected.size(); ++i) {
+    Check(validated->rejected[i].index == parsed->rejected[i].index);
+    Check(validated->rejected[i].code == parsed->rejected[i].code);
+    Check(validated->rejected[i].message == parsed->rejected[i].message);
+  }
 }
 
 }  // namespace
@@ -40,6 +72,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Endpoint::kAlias, Endpoint::kBatch}) {
     absl::StatusOr<opentrack::segment::ParsedRequest> parsed =
         opentrack::segment::ParseRequest(body, endpoint, context);
+    CheckValidatorAgrees(body, endpoint, context, {}, parsed);
+    // Tight limits, so that small inputs reach the size, count and depth rules.
+    opentrack::segment::Limits tight;
+    tight.max_event_bytes = 48;
+    tight.max_batch_events = 3;
+    tight.max_depth = 4;
+    CheckValidatorAgrees(body, endpoint, context, tight,
+                         opentrack::segment::ParseRequest(body, endpoint, context, tight));
     if (!parsed.ok()) {
       Check(!opentrack::ErrorCode(parsed.status()).empty());
       continue;

@@ -38,24 +38,24 @@ std::optional<std::string_view> IdText(simdjson::dom::element value, NumberText*
   return std::string_view(begin, static_cast<size_t>(result.ptr - begin));
 }
 
-std::string_view KindName(simdjson::dom::element value) {
+JsonKind KindOf(simdjson::dom::element value) {
   switch (value.type()) {
     case simdjson::dom::element_type::STRING:
-      return "string";
+      return JsonKind::kString;
     case simdjson::dom::element_type::INT64:
     case simdjson::dom::element_type::UINT64:
     case simdjson::dom::element_type::DOUBLE:
-      return "number";
+      return JsonKind::kNumber;
     case simdjson::dom::element_type::BOOL:
-      return "boolean";
+      return JsonKind::kBoolean;
     case simdjson::dom::element_type::OBJECT:
-      return "object";
+      return JsonKind::kObject;
     case simdjson::dom::element_type::ARRAY:
-      return "array";
+      return JsonKind::kArray;
     case simdjson::dom::element_type::NULL_VALUE:
-      return "null";
+      return JsonKind::kNull;
   }
-  return "value";
+  return JsonKind::kNull;
 }
 
 std::string QuoteForMessage(std::string_view s, size_t max_bytes) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "segment/json_kind.h"
 #include "simdjson.h"
 
 namespace opentrack::segment::internal {
@@ -26,8 +27,8 @@ struct NumberText {
 // arrays and null. The view points into the document or into `scratch`.
 std::optional<std::string_view> IdText(simdjson::dom::element value, NumberText* scratch);
 
-// "string", "number", "boolean", "object", "array" or "null", for messages.
-std::string_view KindName(simdjson::dom::element value);
+// The value's kind; JsonKindName names it in messages.
+JsonKind KindOf(simdjson::dom::element value);
 
 // `s` cut to at most `max_bytes` (on a UTF-8 boundary) and quoted, for messages.
 std::string QuoteForMessage(std::string_view s, size_t max_bytes = 64);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "segment/event_checks.h"
 #include "segment/request_parser.h"
 #include "segment/source_spans.h"
 #include "simdjson.h"
@@ -35,15 +36,6 @@ struct NormalizeOptions {
   // RequestContext::message_id_seed, and the event's index in the request.
   std::optional<UuidSeed> message_id_seed;
   size_t index = 0;
-  // Limit on the normalized size, not counting fields merged from the batch;
-  // 0 disables the check (single calls are limited by body size instead).
-  // Copied source text is counted minified, with the client's escapes.
-  size_t max_event_bytes = 0;
-};
-
-struct Rejection {
-  std::string code;
-  std::string message;
 };
 
 // Fills `out` and returns nullopt, or returns why the event is rejected (then

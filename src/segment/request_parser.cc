@@ -6,11 +6,11 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "common/error_code.h"
 #include "common/padded_parse.h"
 #include "common/time_format.h"
 #include "segment/element_text.h"
 #include "segment/event_normalizer.h"
+#include "segment/request_errors.h"
 #include "segment/source_spans.h"
 #include "simdjson.h"
 
@@ -19,25 +19,6 @@ namespace {
 
 constexpr std::array<std::string_view, 6> kTypeNames = {"track",  "identify", "page",
                                                         "screen", "group",    "alias"};
-
-absl::Status RequestError(std::string_view code, const std::string& message) {
-  return WithErrorCode(absl::InvalidArgumentError(message), code);
-}
-
-std::string JsonErrorReason(simdjson::error_code error, size_t max_depth) {
-  switch (error) {
-    case simdjson::NUMBER_ERROR:
-      return "number out of range or malformed (numbers must fit a 64-bit integer or a double)";
-    case simdjson::DEPTH_ERROR:
-      return "nesting deeper than " + std::to_string(max_depth) + " levels";
-    case simdjson::UTF8_ERROR:
-      return "invalid UTF-8";
-    case simdjson::EMPTY:
-      return "empty body";
-    default:
-      return simdjson::error_message(error);
-  }
-}
 
 // One parser per thread: they are costly to create and keep their buffers
 // (`padded` too: see ParsePadded).
@@ -74,17 +55,20 @@ bool SeekBatchArray(simdjson::dom::object body, internal::SourceCursor* cursor) 
   return false;
 }
 
-// Reads the next batch item's member texts into `texts`, or skips the item
-// (not an object); empty once the cursor has failed.
+// Reads the next batch item's member texts into `texts` and its text as sent
+// into *item_text, or skips the item (not an object); both empty once the
+// cursor has failed.
 std::span<const internal::ValueText> NextItemTexts(internal::SourceCursor* cursor, bool is_object,
-                                                   std::vector<internal::ValueText>* texts) {
+                                                   std::vector<internal::ValueText>* texts,
+                                                   std::string_view* item_text) {
   texts->clear();
+  *item_text = {};
   if (!cursor->NextElement()) return {};
   if (!is_object) {
     cursor->SkipValue();
     return {};
   }
-  if (!internal::CollectMemberTexts(cursor, texts)) return {};
+  if (!internal::CollectMemberTexts(cursor, texts, item_text)) return {};
   return *texts;
 }
 
@@ -101,17 +85,14 @@ absl::StatusOr<internal::BatchDefaults> ReadBatchDefaults(simdjson::dom::object 
     if (field.key == "context" || field.key == "integrations") {
       simdjson::dom::object value;
       if (field.value.get_object().get(value) != simdjson::SUCCESS) {
-        return RequestError("invalid_batch", "batch-level `" + std::string(field.key) +
-                                                 "` must be an object, got " +
-                                                 std::string(internal::KindName(field.value)));
+        return internal::BatchFieldNotAnObject(field.key, internal::KindOf(field.value));
       }
       (field.key == "context" ? defaults.context : defaults.integrations) = value;
     } else if (field.key == "sentAt") {
       std::string_view text;
       if (field.value.get_string().get(text) != simdjson::SUCCESS ||
           !(defaults.sent_at = ParseTimestamp(text))) {
-        return RequestError("invalid_batch",
-                            "batch-level `sentAt` is not an ISO-8601 date-time string");
+        return internal::BadBatchSentAt();
       }
     }
   }
@@ -133,7 +114,7 @@ absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, internal::S
                                          const RequestContext& context, const Limits& limits) {
   simdjson::dom::array items;
   if (body.at_key("batch").get_array().get(items) != simdjson::SUCCESS) {
-    return RequestError("invalid_batch", "batch body needs a `batch` array");
+    return internal::NoBatchArray();
   }
   absl::StatusOr<internal::BatchDefaults> defaults = ReadBatchDefaults(body);
   if (!defaults.ok()) return defaults.status();
@@ -148,31 +129,35 @@ absl::StatusOr<ParsedRequest> ParseBatch(simdjson::dom::object body, internal::S
   options.received_at_text = received_at_text;
   options.client_ip = context.client_ip;
   options.message_id_seed = context.message_id_seed;
-  options.max_event_bytes = limits.max_event_bytes;
-  // Without the array's source text every item is written from the DOM.
+  // The source texts come from the walk a successful parse guarantees; a
+  // failed cursor (an inconsistency) leaves the items without texts: they are
+  // then written from the DOM and their size goes unchecked.
   const bool have_texts = SeekBatchArray(body, cursor);
   size_t index = 0;
+  std::string_view item_text;
   for (const simdjson::dom::element item : items) {
     const size_t i = index++;
     simdjson::dom::object event;
     const bool is_object = item.get_object().get(event) == simdjson::SUCCESS;
     const std::span<const internal::ValueText> member_texts =
-        have_texts ? NextItemTexts(cursor, is_object && i < limits.max_batch_events, texts)
-                   : std::span<const internal::ValueText>();
+        have_texts
+            ? NextItemTexts(cursor, is_object && i < limits.max_batch_events, texts, &item_text)
+            : std::span<const internal::ValueText>();
     if (i >= limits.max_batch_events) {
-      request.rejected.push_back(RejectedEvent{i, "batch_too_large",
-                                               "batch has more than " +
-                                                   std::to_string(limits.max_batch_events) +
-                                                   " events; this one is past the limit"});
+      request.rejected.push_back(internal::PastBatchLimit(i, limits.max_batch_events));
       continue;
     }
     if (!is_object) {
-      request.rejected.push_back(RejectedEvent{
-          i, "invalid_event",
-          "batch item must be an object, got " + std::string(internal::KindName(item))});
+      request.rejected.push_back(internal::ItemNotAnObject(i, internal::KindOf(item)));
       continue;
     }
     if (request.write_key.empty()) request.write_key = StringOr(event, "writeKey");
+    // Segment's 32 KB per event, applied to the item as sent.
+    if (item_text.size() > limits.max_event_bytes) {
+      request.rejected.push_back(
+          internal::EventTooLarge(i, item_text.size(), limits.max_event_bytes));
+      continue;
+    }
     AcceptedEvent accepted;
     options.index = i;
     AddOutcome(i, internal::NormalizeEvent(event, member_texts, options, &accepted), &accepted,
@@ -219,28 +204,22 @@ std::optional<Endpoint> EndpointFromPath(std::string_view path) {
 
 absl::StatusOr<ParsedRequest> ParseRequest(std::string_view body, Endpoint endpoint,
                                            const RequestContext& context, const Limits& limits) {
-  const bool is_batch = endpoint == Endpoint::kBatch;
-  const size_t max_bytes = is_batch ? limits.max_batch_bytes : limits.max_event_bytes;
-  if (body.size() > max_bytes) {
-    return RequestError("payload_too_large", "body is " + std::to_string(body.size()) +
-                                                 " bytes; the limit for " +
-                                                 (is_batch ? "a batch" : "a single event") +
-                                                 " is " + std::to_string(max_bytes) + " bytes");
+  if (absl::Status size = internal::CheckBodySize(body.size(), endpoint, limits); !size.ok()) {
+    return size;
   }
   ThreadParser& state = GetThreadParser();
   simdjson::dom::element root;
   if (const auto error =
           ParseJson(body, context.body_readable_after_end, limits.max_depth, state).get(root)) {
-    return RequestError("invalid_json",
-                        "invalid JSON: " + JsonErrorReason(error, limits.max_depth));
+    return internal::InvalidJson(error, limits.max_depth);
   }
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) {
-    return RequestError("invalid_body",
-                        "body must be a JSON object, got " + std::string(internal::KindName(root)));
+    return internal::BodyNotAnObject(internal::KindOf(root));
   }
   internal::SourceCursor cursor(state.parser, body);
-  if (is_batch) return ParseBatch(object, &cursor, &state.member_texts, context, limits);
+  if (endpoint == Endpoint::kBatch)
+    return ParseBatch(object, &cursor, &state.member_texts, context, limits);
 
   ParsedRequest request;
   request.write_key = StringOr(object, "writeKey");

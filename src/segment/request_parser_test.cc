@@ -183,7 +183,8 @@ TEST(ParseRequest, BatchItemLimit32KB) {
   ASSERT_EQ(parsed.rejected.size(), 1u);
   EXPECT_EQ(parsed.rejected[0].index, 1u);
   EXPECT_EQ(parsed.rejected[0].code, "event_too_large");
-  EXPECT_THAT(parsed.rejected[0].message, HasSubstr("the limit is 32768 bytes"));
+  EXPECT_EQ(parsed.rejected[0].message,
+            "event is " + std::to_string(big.size()) + " bytes; the limit is 32768 bytes");
 }
 
 TEST(ParseRequest, BatchContextDoesNotCountTowardsTheItemLimit) {
@@ -197,30 +198,57 @@ TEST(ParseRequest, BatchContextDoesNotCountTowardsTheItemLimit) {
   EXPECT_GT(parsed.accepted[0].json.size(), 1000u);
 }
 
-// The limit counts the stored (minified) event, so a client's whitespace
-// does not change whether an item is accepted.
-TEST(ParseRequest, WhitespaceDoesNotCountTowardsTheItemLimit) {
+// The limit is Segment's 32 KB per event, applied to the item as sent: from
+// its '{' to its '}', whitespace and escapes included.
+TEST(ParseRequest, ItemLimitCountsTheItemAsSent) {
   const std::string compact =
       R"({"type":"track","userId":"u","event":"E","messageId":"m","properties":{"a":[1,2],"b":"x y"}})";
   const std::string pretty =
       "{ \"type\" : \"track\" , \"userId\" : \"u\" , \"event\" : \"E\" , \"messageId\":\"m\",\n"
       "  \"properties\" : {\n    \"a\" : [ 1 , 2 ] ,\n    \"b\" : \"x y\"\n  }\n}";
-  Limits limits;
-  limits.max_event_bytes = 1 << 20;
-  const size_t size = Parse("{\"batch\":[" + compact + "]}", Endpoint::kBatch, Context(), limits)
-                          .accepted.at(0)
-                          .json.size();
   for (const std::string& item : {compact, pretty}) {
     SCOPED_TRACE(item);
-    limits.max_event_bytes = size;
-    ParsedRequest parsed = Parse("{\"batch\":[" + item + "]}", Endpoint::kBatch, Context(), limits);
-    ASSERT_EQ(parsed.accepted.size(), 1u);
-    EXPECT_EQ(parsed.accepted[0].json.size(), size);
-    limits.max_event_bytes = size - 1;
-    parsed = Parse("{\"batch\":[" + item + "]}", Endpoint::kBatch, Context(), limits);
-    ASSERT_EQ(parsed.rejected.size(), 1u);
-    EXPECT_EQ(parsed.rejected[0].code, "event_too_large");
+    Limits limits;
+    limits.max_event_bytes = item.size();
+    const std::string body = "{\"batch\":[ " + item + " ,\n" + item + "]}";
+    ParsedRequest parsed = Parse(body, Endpoint::kBatch, Context(), limits);
+    EXPECT_EQ(parsed.accepted.size(), 2u);
+    limits.max_event_bytes = item.size() - 1;
+    parsed = Parse(body, Endpoint::kBatch, Context(), limits);
+    ASSERT_EQ(parsed.rejected.size(), 2u);
+    EXPECT_EQ(parsed.rejected[1].index, 1u);
+    EXPECT_EQ(parsed.rejected[1].code, "event_too_large");
+    EXPECT_EQ(parsed.rejected[1].message, "event is " + std::to_string(item.size()) +
+                                              " bytes; the limit is " +
+                                              std::to_string(item.size() - 1) + " bytes");
   }
+}
+
+// The size is checked before the item's fields; non-objects and items past
+// the batch limit keep their own codes.
+TEST(ParseRequest, ItemLimitComesBeforeFieldChecks) {
+  Limits limits;
+  limits.max_event_bytes = 20;
+  limits.max_batch_events = 3;
+  ParsedRequest parsed =
+      Parse(R"({"batch":[{"type":"nope","p":"0123456789"},"0123456789abcdefghij",)"
+            R"({"userId":"u"},{"type":"nope","p":"0123456789"}]})",
+            Endpoint::kBatch, Context(), limits);
+  ASSERT_EQ(parsed.rejected.size(), 4u);
+  EXPECT_EQ(parsed.rejected[0].code, "event_too_large");
+  EXPECT_EQ(parsed.rejected[0].message, "event is 32 bytes; the limit is 20 bytes");
+  EXPECT_EQ(parsed.rejected[1].code, "invalid_event");
+  EXPECT_EQ(parsed.rejected[2].code, "invalid_type");
+  EXPECT_EQ(parsed.rejected[3].code, "batch_too_large");
+}
+
+// A single call is limited by its body size only.
+TEST(ParseRequest, ItemLimitIsForBatchItems) {
+  Limits limits;
+  limits.max_event_bytes = 64;
+  const std::string body = R"({"userId":"u","event":"E","properties":{"p":"0123456789"}})";
+  ASSERT_LE(body.size(), 64u);
+  EXPECT_EQ(Parse(body, Endpoint::kTrack, Context(), limits).accepted.size(), 1u);
 }
 
 // Source texts line up with the DOM whatever precedes the items: other keys,
@@ -303,10 +331,9 @@ TEST(ParseRequest, MixedBatchKeepsOrderAndIndexes) {
 }
 
 TEST(ParseRequest, SeededMessageIdsFollowTheEventsIndex) {
-  const std::string body =
-      R"({"batch":[{"type":"track","userId":"u","event":"A"},)"
-      R"({"type":"track","userId":"u","event":"B","messageId":"mine"},)"
-      R"({"type":"track","userId":"u","event":"C"}]})";
+  const std::string body = R"({"batch":[{"type":"track","userId":"u","event":"A"},)"
+                           R"({"type":"track","userId":"u","event":"B","messageId":"mine"},)"
+                           R"({"type":"track","userId":"u","event":"C"}]})";
   RequestContext context = Context();
   context.message_id_seed = UuidSeed{11, 22};
   const ParsedRequest first = Parse(body, Endpoint::kBatch, context);
@@ -320,8 +347,7 @@ TEST(ParseRequest, SeededMessageIdsFollowTheEventsIndex) {
               HasSubstr("\"messageId\":\"" + UuidFromSeed(UuidSeed{11, 22}, 2) + "\""));
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(first.accepted[i].json, again.accepted[i].json);
 
-  const ParsedRequest single =
-      Parse(R"({"userId":"u","event":"A"})", Endpoint::kTrack, context);
+  const ParsedRequest single = Parse(R"({"userId":"u","event":"A"})", Endpoint::kTrack, context);
   ASSERT_EQ(single.accepted.size(), 1u);
   EXPECT_THAT(single.accepted[0].json, HasSubstr(UuidFromSeed(UuidSeed{11, 22}, 0)));
 }

@@ -5,6 +5,7 @@
 #define OPENTRACK_SEGMENT_REQUEST_VALIDATOR_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,16 @@ struct ValidatedRequest {
 absl::StatusOr<ValidatedRequest> ValidateRequest(std::string_view body, Endpoint endpoint,
                                                  const RequestContext& context,
                                                  const Limits& limits = {});
+
+namespace internal {
+
+// ValidateRequest's fast path alone: its answer, or nullopt where it leaves
+// the answer to ParseRequest (the body is not valid JSON, or
+// limits.max_depth is 0 or over 2^20). For tests and the fuzzer.
+std::optional<absl::StatusOr<ValidatedRequest>> ValidateWithStructuralIndex(
+    std::string_view body, Endpoint endpoint, const RequestContext& context, const Limits& limits);
+
+}  // namespace internal
 
 }  // namespace opentrack::segment
 

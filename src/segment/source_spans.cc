@@ -114,6 +114,11 @@ void SourceCursor::Fail() {
   pos_ = count_;
 }
 
+size_t SourceCursor::Offset() const {
+  if (failed_ || pos_ >= count_ || index_[pos_] >= text_.size()) return text_.size();
+  return index_[pos_];
+}
+
 char SourceCursor::Peek() const {
   if (failed_ || pos_ >= count_ || index_[pos_] >= text_.size()) return '\0';
   return text_[index_[pos_]];
@@ -212,10 +217,15 @@ bool SourceCursor::NextElement() {
   return true;
 }
 
-bool CollectMemberTexts(SourceCursor* cursor, std::vector<ValueText>* values) {
+bool CollectMemberTexts(SourceCursor* cursor, std::vector<ValueText>* values,
+                        std::string_view* object_text) {
+  const size_t begin = cursor->Offset();
   if (cursor->Peek() != '{' || !cursor->Enter()) return false;
-  while (cursor->NextMember()) values->push_back(cursor->SkipValue());
-  return !cursor->failed();
+  size_t end = begin;  // at the closing '}' once NextMember returns false
+  while (end = cursor->Offset(), cursor->NextMember()) values->push_back(cursor->SkipValue());
+  if (cursor->failed()) return false;
+  if (object_text != nullptr) *object_text = cursor->Text().substr(begin, end + 1 - begin);
+  return true;
 }
 
 }  // namespace opentrack::segment::internal

@@ -45,6 +45,10 @@ class SourceCursor {
 
   bool failed() const { return failed_; }
 
+  // The byte offset of the current token; the text's size at the end.
+  size_t Offset() const;
+  std::string_view Text() const { return text_; }
+
   // The first byte of the current token, or '\0' at the end or on failure.
   char Peek() const;
 
@@ -77,8 +81,10 @@ class SourceCursor {
 
 // At '{': appends the text of each member's value, in document order (the
 // order simdjson's DOM iterates them), and moves past the object. Returns
-// false if the cursor failed.
-bool CollectMemberTexts(SourceCursor* cursor, std::vector<ValueText>* values);
+// false if the cursor failed. `object_text`, when set, receives the object's
+// text as sent, from '{' to '}'.
+bool CollectMemberTexts(SourceCursor* cursor, std::vector<ValueText>* values,
+                        std::string_view* object_text = nullptr);
 
 }  // namespace opentrack::segment::internal
 

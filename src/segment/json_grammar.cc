@@ -1,0 +1,258 @@
+#include "segment/json_grammar.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "absl/base/attributes.h"
+
+namespace opentrack::segment::internal {
+namespace {
+
+// Bytes that may follow a number or a literal: whitespace and the operators.
+constexpr std::array<bool, 256> MakeTerminators() {
+  std::array<bool, 256> table{};
+  for (const unsigned char c : {' ', '\t', '\n', '\r', ',', ':', '[', ']', '{', '}'}) {
+    table[c] = true;
+  }
+  return table;
+}
+constexpr std::array<bool, 256> kTerminators = MakeTerminators();
+
+bool IsTerminator(char c) { return kTerminators[static_cast<unsigned char>(c)]; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// How many of the 8 bytes at `p` are digits before the first other byte.
+// Bytes past a value are readable (padding), whatever they hold.
+inline size_t LeadingDigits(const char* p) {
+  uint64_t word;
+  std::memcpy(&word, p, sizeof(word));
+  const uint64_t x = word ^ 0x3030303030303030;  // digits become 0..9
+  // A byte's high bit ends up set unless it was 0..9. Carries only move
+  // upwards, out of bytes already marked, so the lowest mark is right.
+  const uint64_t marks = ((x + 0x7676767676767676) | x) & 0x8080808080808080;
+  return marks == 0 ? 8 : static_cast<size_t>(__builtin_ctzll(marks)) / 8;
+}
+
+// The common numbers, -?(0|[1-9][0-9]{0,6})(\.[0-9]{1,7})? and a terminator
+// or the document's end (`doc_end`; the padding after it may hold digits),
+// checked with few branches; false means "look closer", not "invalid".
+inline bool IsShortNumber(const char* p, const char* doc_end) {
+  p += *p == '-';
+  const size_t int_digits = LeadingDigits(p);
+  const bool dot = p[int_digits] == '.';
+  const size_t frac_digits = LeadingDigits(p + int_digits + 1);
+  const char* end = p + int_digits + (dot ? 1 + frac_digits : 0);
+  const bool ends_well = end < doc_end ? IsTerminator(*end) : end == doc_end;
+  return (int_digits - 1 < 7) & !(int_digits > 1 && *p == '0') & (!dot || frac_digits - 1 < 7) &
+         ends_well;
+}
+
+// Where the token at structural `i` ends at the latest: the next structural.
+size_t TokenLimit(const StructuralDocument& doc, size_t i) {
+  return i + 1 < doc.count ? doc.index[i + 1] : doc.size;
+}
+
+bool CheckLiteral(const StructuralDocument& doc, size_t at, std::string_view literal) {
+  if (doc.size - at < literal.size() ||
+      std::memcmp(doc.text + at, literal.data(), literal.size())) {
+    return false;
+  }
+  return at + literal.size() == doc.size || IsTerminator(doc.text[at + literal.size()]);
+}
+
+}  // namespace
+
+bool JsonGrammar::CheckString(const StructuralDocument& doc, size_t i) {
+  if (!doc.has_backslash) return true;
+  const size_t begin = doc.index[i] + 1;
+  if (std::memchr(doc.text + begin, '\\', TokenLimit(doc, i) - begin) == nullptr) return true;
+  // parse_string writes whole SIMD blocks: room for the string and a block.
+  const size_t room = TokenLimit(doc, i) - begin + 2 * simdjson::SIMDJSON_PADDING;
+  if (unescaped_.size() < room) unescaped_.resize(room);
+  return doc.strings->parse_string(reinterpret_cast<const uint8_t*>(doc.text + begin),
+                                   reinterpret_cast<uint8_t*>(unescaped_.data())) != nullptr;
+}
+
+// simdjson's number grammar, checked here; whether the value is in range is
+// obvious for short integers and decimals, and asked of simdjson (parsing the
+// token alone) for the rest: long integers, exponents.
+bool JsonGrammar::CheckNumber(const StructuralDocument& doc, size_t i) {
+  const char* t = doc.text;
+  const size_t start = doc.index[i];
+  const size_t end = doc.size;
+  size_t p = start;
+  if (t[p] == '-') ++p;
+  const size_t int_begin = p;
+  while (p < end && IsDigit(t[p])) ++p;
+  const size_t int_digits = p - int_begin;
+  if (int_digits == 0 || (int_digits > 1 && t[int_begin] == '0')) return false;
+  size_t frac_digits = 0;
+  if (p < end && t[p] == '.') {
+    const size_t frac_begin = ++p;
+    while (p < end && IsDigit(t[p])) ++p;
+    frac_digits = p - frac_begin;
+    if (frac_digits == 0) return false;
+  }
+  bool exponent = false;
+  if (p < end && (t[p] == 'e' || t[p] == 'E')) {
+    exponent = true;
+    ++p;
+    if (p < end && (t[p] == '+' || t[p] == '-')) ++p;
+    const size_t exp_begin = p;
+    while (p < end && IsDigit(t[p])) ++p;
+    if (p == exp_begin) return false;
+  }
+  if (p < end && !IsTerminator(t[p])) return false;
+  // Up to 18 digits fit an int64; a decimal of 32 digits is a finite double.
+  const bool in_range =
+      !exponent && (frac_digits == 0 ? int_digits <= 18 : int_digits + frac_digits <= 32);
+  if (in_range) return true;
+  simdjson::dom::element value;
+  return number_parser_.parse(t + start, p - start, /*realloc_if_needed=*/true).get(value) ==
+         simdjson::SUCCESS;
+}
+
+// Mirrors simdjson's stage 2 (json_iterator::walk_document), gotos
+// included, so that the two read alike: the same token order, the same depth
+// count (non-empty containers only), the same check that a root container's
+// last structural closes it. Jumping between states, rather than dispatching
+// on a state variable, lets the branch predictor run ahead of the walk.
+bool JsonGrammar::Check(const StructuralDocument& doc, size_t max_depth) {
+  const size_t n = doc.count;
+  if (n == 0) return false;
+  if (closes_capacity_ < n) {
+    closes_ = std::make_unique_for_overwrite<uint32_t[]>(n);
+    closes_capacity_ = n;
+  }
+  // Nesting never passes max_depth (nor the number of tokens).
+  const size_t stack_size = std::min(max_depth, n) + 1;
+  if (open_.size() < stack_size) {
+    open_.resize(stack_size);
+    is_array_.resize(stack_size);
+  }
+  const char* t = doc.text;
+  const uint32_t* index = doc.index;
+  const char first = t[index[0]];
+  const char last = t[index[n - 1]];
+  if ((first == '{' && last != '}') || (first == '[' && last != ']')) return false;
+  uint32_t* const closes = closes_.get();
+  uint32_t* const open = open_.data();
+  uint8_t* const is_array = is_array_.data();
+  size_t i = 0;  // the next structural
+  size_t depth = 0;
+  // '\0' past the end: no state takes it.
+  const auto peek = [&]()
+                        ABSL_ATTRIBUTE_ALWAYS_INLINE -> char { return i < n ? t[index[i]] : '\0'; };
+  const auto advance = [&]() ABSL_ATTRIBUTE_ALWAYS_INLINE -> char {
+    return i < n ? t[index[i++]] : '\0';
+  };
+  const auto string_ok = [&]() ABSL_ATTRIBUTE_ALWAYS_INLINE {
+    return !doc.has_backslash || CheckString(doc, i - 1);
+  };
+  // The scalar just advanced over, starting with `c`.
+  const auto scalar_ok = [&](char c) ABSL_ATTRIBUTE_ALWAYS_INLINE {
+    switch (c) {
+      case '"':
+        return string_ok();
+      case 't':
+        return CheckLiteral(doc, index[i - 1], "true");
+      case 'f':
+        return CheckLiteral(doc, index[i - 1], "false");
+      case 'n':
+        return CheckLiteral(doc, index[i - 1], "null");
+      default:
+        return (c == '-' || IsDigit(c)) &&
+               (IsShortNumber(t + index[i - 1], t + doc.size) || CheckNumber(doc, i - 1));
+    }
+  };
+  // At an opener just advanced over: an empty container is skipped here.
+  const auto skip_empty = [&](char closer) ABSL_ATTRIBUTE_ALWAYS_INLINE {
+    if (peek() != closer) return false;
+    closes[i - 1] = static_cast<uint32_t>(i);
+    ++i;
+    return true;
+  };
+
+  {
+    const char c = advance();
+    if (c == '{') {
+      if (skip_empty('}')) goto document_end;
+      goto object_begin;
+    }
+    if (c == '[') {
+      if (skip_empty(']')) goto document_end;
+      goto array_begin;
+    }
+    if (!scalar_ok(c)) return false;
+    goto document_end;
+  }
+
+object_begin:
+  if (++depth >= max_depth) return false;
+  open[depth] = static_cast<uint32_t>(i - 1);
+  is_array[depth] = 0;
+  if (advance() != '"' || !string_ok()) return false;
+
+object_field:
+  if (advance() != ':') return false;
+  {
+    const char c = advance();
+    if (c == '{') {
+      if (!skip_empty('}')) goto object_begin;
+    } else if (c == '[') {
+      if (!skip_empty(']')) goto array_begin;
+    } else if (!scalar_ok(c)) {
+      return false;
+    }
+  }
+
+object_continue:
+  switch (advance()) {
+    case ',':
+      if (advance() != '"' || !string_ok()) return false;
+      goto object_field;
+    case '}':
+      closes[open[depth]] = static_cast<uint32_t>(i - 1);
+      goto scope_end;
+    default:
+      return false;
+  }
+
+scope_end:
+  if (--depth == 0) goto document_end;
+  if (is_array[depth]) goto array_continue;
+  goto object_continue;
+
+array_begin:
+  if (++depth >= max_depth) return false;
+  open[depth] = static_cast<uint32_t>(i - 1);
+  is_array[depth] = 1;
+
+array_value : {
+  const char c = advance();
+  if (c == '{') {
+    if (!skip_empty('}')) goto object_begin;
+  } else if (c == '[') {
+    if (!skip_empty(']')) goto array_begin;
+  } else if (!scalar_ok(c)) {
+    return false;
+  }
+}
+
+array_continue:
+  switch (advance()) {
+    case ',':
+      goto array_value;
+    case ']':
+      closes[open[depth]] = static_cast<uint32_t>(i - 1);
+      goto scope_end;
+    default:
+      return false;
+  }
+
+document_end:
+  return i == n;
+}
+
+}  // namespace opentrack::segment::internal

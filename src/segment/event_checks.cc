@@ -1,10 +1,9 @@
 #include "segment/event_checks.h"
 
-#include <cstring>
+#include <cstdint>
 #include <utility>
 
 #include "absl/base/attributes.h"
-#include "absl/time/civil_time.h"
 #include "common/time_format.h"
 #include "segment/element_text.h"
 
@@ -81,18 +80,10 @@ std::optional<Rejection> CheckObject(std::string_view field, const FieldValue& v
                 Backticked(field) + " must be an object, got " + KindOf(value));
 }
 
-// The range RFC 3339 (and BigQuery) can represent.
-bool InTimestampRange(absl::Time t) {
-  static const absl::Time kMin =
-      absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0), absl::UTCTimeZone());
-  static const absl::Time kMax =
-      absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), absl::UTCTimeZone());
-  return t >= kMin && t < kMax;
-}
-
-absl::Time TruncateToMicros(absl::Time t) {
-  return absl::UnixEpoch() + absl::Floor(t - absl::UnixEpoch(), absl::Microseconds(1));
-}
+// The range RFC 3339 (and BigQuery) can represent, years 0001-9999, in
+// microseconds since the Unix epoch.
+constexpr int64_t kMinMicros = -62135596800 * int64_t{1000000};
+constexpr int64_t kMaxMicros = 253402300800 * int64_t{1000000};
 
 std::optional<Rejection> ResolveType(const EventFields& f, const EventCheckOptions& options,
                                      EventType* type) {
@@ -205,75 +196,34 @@ std::optional<Rejection> ReadTimes(const EventFields& f, const EventCheckOptions
   if (auto r = ReadTime("timestamp", f[EventField::kTimestamp], true, &timestamp)) return r;
   if (!p->sent_at) p->sent_at = options.batch_sent_at;
   // Compute with what is written (whole microseconds) so that normalizing a
-  // normalized event gives it back unchanged.
-  for (std::optional<absl::Time>* t : {&p->sent_at, &original_timestamp, &timestamp}) {
-    if (*t) **t = TruncateToMicros(**t);
-  }
+  // normalized event gives it back unchanged. Integer microseconds, rounded
+  // down as absl::Floor rounds, give absl::Time arithmetic's results at a
+  // fraction of its cost: parsed times are years 0001-9999, and where
+  // received_at saturates or the correction overflows, absl's time is out of
+  // range as well.
+  if (p->sent_at) p->sent_at = absl::FromUnixMicros(absl::ToUnixMicros(*p->sent_at));
   const std::optional<absl::Time> client_time = original_timestamp ? original_timestamp : timestamp;
-  const absl::Time received_at = TruncateToMicros(options.received_at);
-  p->original_timestamp = client_time.value_or(received_at);
-  p->timestamp = p->original_timestamp;
+  const int64_t received_at = absl::ToUnixMicros(options.received_at);
+  const int64_t client = client_time ? absl::ToUnixMicros(*client_time) : received_at;
+  int64_t corrected = client;
+  bool overflow = false;
   // Without a client time there is no skew to correct: sentAt - receivedAt
   // would only measure network and queueing delay.
-  if (client_time && p->sent_at) p->timestamp = received_at - (*p->sent_at - *client_time);
-  if (!InTimestampRange(p->timestamp)) {
+  if (client_time && p->sent_at) {
+    overflow =
+        __builtin_sub_overflow(received_at, absl::ToUnixMicros(*p->sent_at) - client, &corrected);
+  }
+  if (overflow || corrected < kMinMicros || corrected >= kMaxMicros) {
     return Reject("invalid_timestamp",
                   "`timestamp` corrected for clock skew (receivedAt - (sentAt - "
                   "originalTimestamp)) falls outside years 0001-9999");
   }
+  p->original_timestamp = absl::FromUnixMicros(client);
+  p->timestamp = absl::FromUnixMicros(corrected);
   return std::nullopt;
 }
 
 }  // namespace
-
-std::optional<EventField> EventFieldFromKey(std::string_view key) {
-  // By length, then by a fixed-size compare: this runs for every top-level
-  // key of every event the collector validates.
-  const auto is = [&]<size_t N>(const char(&name)[N]) ABSL_ATTRIBUTE_ALWAYS_INLINE {
-    return std::memcmp(key.data(), name, N - 1) == 0;
-  };
-  switch (key.size()) {
-    case 4:
-      if (is("type")) return EventField::kType;
-      if (is("name")) return EventField::kName;
-      break;
-    case 5:
-      if (is("event")) return EventField::kEvent;
-      break;
-    case 6:
-      if (is("userId")) return EventField::kUserId;
-      if (is("sentAt")) return EventField::kSentAt;
-      if (is("traits")) return EventField::kTraits;
-      break;
-    case 7:
-      if (is("groupId")) return EventField::kGroupId;
-      if (is("context")) return EventField::kContext;
-      break;
-    case 8:
-      if (is("category")) return EventField::kCategory;
-      break;
-    case 9:
-      if (is("messageId")) return EventField::kMessageId;
-      if (is("timestamp")) return EventField::kTimestamp;
-      break;
-    case 10:
-      if (is("previousId")) return EventField::kPreviousId;
-      if (is("properties")) return EventField::kProperties;
-      break;
-    case 11:
-      if (is("anonymousId")) return EventField::kAnonymousId;
-      break;
-    case 12:
-      if (is("integrations")) return EventField::kIntegrations;
-      break;
-    case 17:
-      if (is("originalTimestamp")) return EventField::kOriginalTimestamp;
-      break;
-    default:
-      break;
-  }
-  return std::nullopt;
-}
 
 std::optional<Rejection> CheckEvent(const EventFields& fields, const EventCheckOptions& options,
                                     CheckedEvent* out) {

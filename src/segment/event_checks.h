@@ -7,10 +7,12 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "absl/base/attributes.h"
 #include "absl/time/time.h"
 #include "segment/json_kind.h"
 #include "segment/request_parser.h"
@@ -50,8 +52,61 @@ enum class EventField {
 };
 inline constexpr size_t kEventFieldCount = 16;
 
-// The field an (unescaped) key names, if the rules read it.
-std::optional<EventField> EventFieldFromKey(std::string_view key);
+namespace event_checks_internal {
+// Whether `key` (of size N - 1) is `name`: a fixed-size compare.
+template <size_t N>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool KeyIs(std::string_view key, const char (&name)[N]) {
+  return std::memcmp(key.data(), name, N - 1) == 0;
+}
+}  // namespace event_checks_internal
+
+// The field an (unescaped) key names, if the rules read it. Inline, by
+// length and first byte: it runs for every top-level key of every event.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<EventField> EventFieldFromKey(
+    std::string_view key) {
+  using event_checks_internal::KeyIs;
+  switch (key.size()) {
+    case 4:
+      if (KeyIs(key, "type")) return EventField::kType;
+      if (KeyIs(key, "name")) return EventField::kName;
+      break;
+    case 5:
+      if (KeyIs(key, "event")) return EventField::kEvent;
+      break;
+    case 6:
+      if (key[0] == 'u' && KeyIs(key, "userId")) return EventField::kUserId;
+      if (key[0] == 's' && KeyIs(key, "sentAt")) return EventField::kSentAt;
+      if (key[0] == 't' && KeyIs(key, "traits")) return EventField::kTraits;
+      break;
+    case 7:
+      if (key[0] == 'g' && KeyIs(key, "groupId")) return EventField::kGroupId;
+      if (key[0] == 'c' && KeyIs(key, "context")) return EventField::kContext;
+      break;
+    case 8:
+      if (KeyIs(key, "category")) return EventField::kCategory;
+      break;
+    case 9:
+      if (key[0] == 'm' && KeyIs(key, "messageId")) return EventField::kMessageId;
+      if (key[0] == 't' && KeyIs(key, "timestamp")) return EventField::kTimestamp;
+      break;
+    case 10:
+      if (KeyIs(key, "previousId")) return EventField::kPreviousId;
+      if (KeyIs(key, "properties")) return EventField::kProperties;
+      break;
+    case 11:
+      if (KeyIs(key, "anonymousId")) return EventField::kAnonymousId;
+      break;
+    case 12:
+      if (KeyIs(key, "integrations")) return EventField::kIntegrations;
+      break;
+    case 17:
+      if (KeyIs(key, "originalTimestamp")) return EventField::kOriginalTimestamp;
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
 
 // Filled by a walk over the event's members: for each field, the first
 // occurrence that is not null (a duplicated key's later values are ignored).

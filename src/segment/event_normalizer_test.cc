@@ -221,6 +221,38 @@ TEST(NormalizeTimes, SkewCorrectionOutOfRangeIsRejected) {
   EXPECT_THAT(r.message, HasSubstr("outside years 0001-9999"));
 }
 
+// The range check runs on integer microseconds: its edges, to the
+// microsecond, and a receive time absl cannot express in them.
+TEST(NormalizeTimes, SkewCorrectionRangeEdgesToTheMicrosecond) {
+  // receivedAt is 2024-01-01T00:05:10Z: a sentAt equal to it corrects nothing.
+  EXPECT_THAT(Normalize(R"({"userId":"u","event":"E","timestamp":"0001-01-01T00:00:00Z",)"
+                        R"("sentAt":"2024-01-01T00:05:10Z"})"),
+              HasSubstr(R"("timestamp":"0001-01-01T00:00:00.000000Z")"));
+  EXPECT_EQ(Reject(R"({"userId":"u","event":"E","timestamp":"0001-01-01T00:00:00Z",)"
+                   R"("sentAt":"2024-01-01T00:05:10.000001Z"})")
+                .code,
+            "invalid_timestamp");
+  EXPECT_THAT(Normalize(R"({"userId":"u","event":"E","timestamp":"9999-12-31T23:59:59.999999Z",)"
+                        R"("sentAt":"2024-01-01T00:05:10Z"})"),
+              HasSubstr(R"("timestamp":"9999-12-31T23:59:59.999999Z")"));
+  EXPECT_EQ(Reject(R"({"userId":"u","event":"E","timestamp":"9999-12-31T23:59:59.999999Z",)"
+                   R"("sentAt":"2024-01-01T00:05:09.999999Z"})")
+                .code,
+            "invalid_timestamp");
+  // (InfinitePast is left out: formatting it for receivedAt overflows.)
+  for (const absl::Time received_at : {absl::InfiniteFuture()}) {
+    ParsedRequest parsed = Parse(R"({"userId":"u","event":"E","timestamp":"2024-01-01T00:00:00Z",)"
+                                 R"("sentAt":"2024-01-01T00:00:01Z"})",
+                                 Endpoint::kTrack, RequestContext{received_at, ""});
+    ASSERT_EQ(parsed.rejected.size(), 1u);
+    EXPECT_EQ(parsed.rejected[0].code, "invalid_timestamp");
+    parsed =
+        Parse(R"({"userId":"u","event":"E"})", Endpoint::kTrack, RequestContext{received_at, ""});
+    ASSERT_EQ(parsed.rejected.size(), 1u);
+    EXPECT_EQ(parsed.rejected[0].code, "invalid_timestamp");
+  }
+}
+
 // --- messageId ---------------------------------------------------------------
 
 TEST(NormalizeMessageId, AssignedWhenMissingVector29) {

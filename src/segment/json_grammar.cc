@@ -19,12 +19,14 @@ constexpr std::array<bool, 256> MakeTerminators() {
 }
 constexpr std::array<bool, 256> kTerminators = MakeTerminators();
 
-bool IsTerminator(char c) { return kTerminators[static_cast<unsigned char>(c)]; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool IsTerminator(char c) {
+  return kTerminators[static_cast<unsigned char>(c)];
+}
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // How many of the 8 bytes at `p` are digits before the first other byte.
 // Bytes past a value are readable (padding), whatever they hold.
-inline size_t LeadingDigits(const char* p) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t LeadingDigits(const char* p) {
   uint64_t word;
   std::memcpy(&word, p, sizeof(word));
   const uint64_t x = word ^ 0x3030303030303030;  // digits become 0..9
@@ -37,7 +39,7 @@ inline size_t LeadingDigits(const char* p) {
 // The common numbers, -?(0|[1-9][0-9]{0,6})(\.[0-9]{1,7})? and a terminator
 // or the document's end (`doc_end`; the padding after it may hold digits),
 // checked with few branches; false means "look closer", not "invalid".
-inline bool IsShortNumber(const char* p, const char* doc_end) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool IsShortNumber(const char* p, const char* doc_end) {
   p += *p == '-';
   const size_t int_digits = LeadingDigits(p);
   const bool dot = p[int_digits] == '.';
@@ -141,12 +143,11 @@ bool JsonGrammar::Check(const StructuralDocument& doc, size_t max_depth) {
   uint8_t* const is_array = is_array_.data();
   size_t i = 0;  // the next structural
   size_t depth = 0;
-  // '\0' past the end: no state takes it.
-  const auto peek = [&]()
-                        ABSL_ATTRIBUTE_ALWAYS_INLINE -> char { return i < n ? t[index[i]] : '\0'; };
-  const auto advance = [&]() ABSL_ATTRIBUTE_ALWAYS_INLINE -> char {
-    return i < n ? t[index[i++]] : '\0';
-  };
+  // No bounds check per token: a root container's last structural is its
+  // closer (checked above), so only consuming a closer can reach the end,
+  // and the two places that consume closers check for it.
+  const auto peek = [&]() ABSL_ATTRIBUTE_ALWAYS_INLINE -> char { return t[index[i]]; };
+  const auto advance = [&]() ABSL_ATTRIBUTE_ALWAYS_INLINE -> char { return t[index[i++]]; };
   const auto string_ok = [&]() ABSL_ATTRIBUTE_ALWAYS_INLINE {
     return !doc.has_backslash || CheckString(doc, i - 1);
   };
@@ -167,8 +168,10 @@ bool JsonGrammar::Check(const StructuralDocument& doc, size_t max_depth) {
     }
   };
   // At an opener just advanced over: an empty container is skipped here.
+  // Returns false, as "not empty", at the document's end too: the caller
+  // then reads the closer as a value or a key and fails.
   const auto skip_empty = [&](char closer) ABSL_ATTRIBUTE_ALWAYS_INLINE {
-    if (peek() != closer) return false;
+    if (peek() != closer || (i + 1 == n && depth > 0)) return false;
     closes[i - 1] = static_cast<uint32_t>(i);
     ++i;
     return true;
@@ -221,6 +224,7 @@ object_continue:
 
 scope_end:
   if (--depth == 0) goto document_end;
+  if (i == n) return false;  // the last closer, and containers are still open
   if (is_array[depth]) goto array_continue;
   goto object_continue;
 

@@ -201,8 +201,9 @@ void AppendUnixMicrosTimestamp(std::string* out, int64_t unix_micros) {
 void WriteUnixMicrosTimestamp(int64_t unix_micros, char* buf) {
   // Hand-formatted (days-from-civil inverted, proleptic Gregorian): this
   // runs for several columns of every row and several fields of every event.
-  int64_t days =
-      unix_micros >= 0 ? unix_micros / 86400000000 : -((-unix_micros + 86399999999) / 86400000000);
+  // Floor division that never negates (INT64_MIN has no negation).
+  int64_t days = unix_micros / 86400000000;
+  if (unix_micros % 86400000000 < 0) --days;
   const int64_t rem = unix_micros - days * 86400000000;
   days += 719468;
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;

@@ -436,10 +436,12 @@ std::optional<Rejection> NormalizeEvent(object event, std::span<const ValueText>
   }
   // Reserved once from the size of the source, which bounds the output in
   // all but odd cases: growing the string step by step cost several
-  // reallocations, and writing elsewhere first cost a copy.
+  // reallocations, and writing elsewhere first cost a copy. The padding lets
+  // the loader's mapper parse the event in place (readable_after_end).
   std::string& json = out->json;
   json.clear();
-  json.reserve(kGeneratedBytes + options.client_ip.size() + SourceBytes(member_texts));
+  json.reserve(kGeneratedBytes + options.client_ip.size() + SourceBytes(member_texts) +
+               simdjson::SIMDJSON_PADDING);
   const size_t foreign_bytes = WriteEvent(f, p, message_id, options, &json);
   if (options.max_event_bytes != 0 && json.size() - foreign_bytes > options.max_event_bytes) {
     return Reject("event_too_large", "event is " + std::to_string(json.size() - foreign_bytes) +

@@ -1,7 +1,8 @@
 // Fuzzes TrackingApi::Handle: the first input byte picks the path, the
 // Content-Encoding and how the write key is sent; the rest is the body. Beyond
 // "no crash", each request must get exactly one answer with a known status
-// and a JSON body, and a 200 must come only after the sink took the events.
+// and a JSON body, a 200 must come only after the sink took the request, and
+// normalizing a sunk request must give as many events as the API accepted.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -63,5 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (status == 200)
     Check(answer == R"({"success":true})" || !sink.appends().empty() ||
           answer.find("\"accepted\":0") != std::string::npos);
+  // What the loader will make of a sunk request: the events the API counted.
+  for (const http_api::FakeEventSink::Call& call : sink.appends()) {
+    Check(call.request.accepted > 0 && call.events().size() == call.request.accepted);
+  }
   return 0;
 }

@@ -4,12 +4,16 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
 
 namespace opentrack::cli {
 namespace {
+
+// What a spool request record's 16-bit length can hold.
+constexpr size_t kMaxSourceNameBytes = 65535;
 
 absl::StatusOr<bool> ParseBool(std::string_view name, std::string_view value) {
   const std::string v = absl::AsciiStrToLower(absl::string_view(value.data(), value.size()));
@@ -32,6 +36,14 @@ absl::Status ValidateSources(const std::vector<SourceConfig>& sources) {
   absl::flat_hash_set<std::string> names, keys;
   for (const SourceConfig& s : sources) {
     if (s.name.empty()) return absl::InvalidArgumentError("a source has no name");
+    // Spool records carry the name: an event record ends it with '\n', and a
+    // request record is told apart by its leading NUL (loader/spooled_*.h).
+    if (s.name.find_first_of(std::string_view("\0\n", 2)) != std::string::npos ||
+        s.name.size() > kMaxSourceNameBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("source name \"", absl::CEscape(s.name),
+                                                     "\" must be at most ", kMaxSourceNameBytes,
+                                                     " bytes, without NUL or newline"));
+    }
     if (!IsValidDatasetId(s.dataset)) {
       return absl::InvalidArgumentError(
           absl::StrCat("source ", s.name, ": dataset \"", s.dataset,

@@ -185,5 +185,22 @@ TEST(ConfigTest, SourcesFileErrorsArePrecise) {
               HasSubstr("only a single source may omit it"));
 }
 
+// Spool records start with the source name: a NUL would make an event record
+// look like a request record, a newline would end the name early.
+TEST(ConfigTest, SourceNamesHaveNoNulOrNewline) {
+  EXPECT_THAT(
+      ParseSourcesFile(R"({"sources":[{"name":"\u0000web","dataset":"d"}]})").status().message(),
+      HasSubstr(R"(source name "\000web" must be at most 65535 bytes, without NUL or )"
+                "newline"));
+  EXPECT_THAT(ParseSourcesFile(R"({"sources":[{"name":"a\nb","dataset":"d"}]})").status().message(),
+              HasSubstr("without NUL or newline"));
+  EXPECT_THAT(ParseSourcesFile(R"({"sources":[{"name":")" + std::string(65536, 'x') +
+                               R"(","dataset":"d"}]})")
+                  .status()
+                  .message(),
+              HasSubstr("at most 65535 bytes"));
+  EXPECT_TRUE(ParseSourcesFile(R"({"sources":[{"name":"web app","dataset":"d"}]})").ok());
+}
+
 }  // namespace
 }  // namespace opentrack::cli

@@ -7,7 +7,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "loader/spooled_event.h"
+#include "loader/spooled_request.h"
 #include "spool/mem_env.h"
 
 namespace opentrack::cli {
@@ -23,13 +23,23 @@ std::unique_ptr<spool::Spool> OpenSpool(spool::Env* env) {
   return opened.ok() ? std::move(*opened) : nullptr;
 }
 
+http_api::AcceptedRequest Request(std::string body, std::vector<size_t> rejected = {}) {
+  http_api::AcceptedRequest request;
+  request.endpoint = segment::Endpoint::kBatch;
+  request.received_at = absl::FromUnixMicros(1700000000000001);
+  request.client_ip = "203.0.113.7";
+  request.limits.max_batch_events = 100;
+  request.body = std::move(body);
+  request.accepted = 1;
+  request.rejected_indexes = std::move(rejected);
+  return request;
+}
+
 absl::Status AppendAndWait(SpoolEventSink& sink, std::string_view source,
-                           std::vector<std::string> jsons) {
-  std::vector<segment::AcceptedEvent> events;
-  for (std::string& json : jsons) events.push_back({segment::EventType::kTrack, std::move(json)});
+                           http_api::AcceptedRequest request) {
   absl::Notification finished;
   absl::Status result;
-  sink.Append(source, std::move(events), [&](absl::Status s) {
+  sink.Append(source, std::move(request), [&](absl::Status s) {
     result = std::move(s);
     finished.Notify();
   });
@@ -37,19 +47,47 @@ absl::Status AppendAndWait(SpoolEventSink& sink, std::string_view source,
   return result;
 }
 
-TEST(SpoolEventSinkTest, EachEventBecomesOneRecordOfItsSource) {
+TEST(SpoolEventSinkTest, EachRequestBecomesOneRecordWithItsContext) {
   spool::MemEnv env;
   auto spool = OpenSpool(&env);
   SpoolEventSink sink(spool.get());
-  ASSERT_TRUE(AppendAndWait(sink, "web", {R"({"a":1})", R"({"b":2})"}).ok());
-  ASSERT_TRUE(AppendAndWait(sink, "ios", {R"({"c":3})"}).ok());
+  const std::string web_body = R"({"batch":[{"type":"track"},{"a":1}]})";
+  ASSERT_TRUE(AppendAndWait(sink, "web", Request(web_body, {0})).ok());
+  ASSERT_TRUE(AppendAndWait(sink, "ios", Request(R"({"c":3})")).ok());
   auto records = spool->Read(10, 1 << 20, absl::ZeroDuration());
   ASSERT_TRUE(records.ok()) << records.status();
-  std::vector<std::string> data;
-  for (const spool::Record& r : *records) data.push_back(r.data);
-  EXPECT_THAT(data, ElementsAre(loader::EncodeSpooledEvent("web", R"({"a":1})"),
-                                loader::EncodeSpooledEvent("web", R"({"b":2})"),
-                                loader::EncodeSpooledEvent("ios", R"({"c":3})")));
+  ASSERT_EQ(records->size(), 2u);
+
+  absl::StatusOr<loader::SpooledRequest> web = loader::DecodeSpooledRequest((*records)[0].data);
+  ASSERT_TRUE(web.ok()) << web.status();
+  EXPECT_EQ(web->source, "web");
+  EXPECT_EQ(web->endpoint, segment::Endpoint::kBatch);
+  EXPECT_EQ(web->received_at, absl::FromUnixMicros(1700000000000001));
+  EXPECT_EQ(web->client_ip, "203.0.113.7");
+  EXPECT_EQ(web->limits.max_batch_events, 100u);
+  EXPECT_EQ(web->limits.max_event_bytes, segment::Limits{}.max_event_bytes);
+  EXPECT_THAT(web->rejected_indexes, ElementsAre(0));
+  EXPECT_EQ(web->body, web_body);
+
+  absl::StatusOr<loader::SpooledRequest> ios = loader::DecodeSpooledRequest((*records)[1].data);
+  ASSERT_TRUE(ios.ok()) << ios.status();
+  EXPECT_EQ(ios->source, "ios");
+  EXPECT_EQ(ios->body, R"({"c":3})");
+  EXPECT_TRUE(ios->rejected_indexes.empty());
+  // Each request gets a seed of its own.
+  EXPECT_FALSE(web->message_id_seed.hi == ios->message_id_seed.hi &&
+               web->message_id_seed.lo == ios->message_id_seed.lo);
+}
+
+TEST(SpoolEventSinkTest, ARequestThatCannotBeEncodedIsRefused) {
+  spool::MemEnv env;
+  auto spool = OpenSpool(&env);
+  SpoolEventSink sink(spool.get());
+  http_api::AcceptedRequest request = Request("{}");
+  request.client_ip = std::string(70000, '1');
+  EXPECT_EQ(AppendAndWait(sink, "web", std::move(request)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(spool->Stats().unacked_records, 0u);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // An in-memory EventSink for tests: records every Append and either answers
 // at once with a chosen status or holds the callbacks for the test to run.
+// Tests read a sunk request's events as the loader will see them: normalized
+// with segment::ParseRequest in the request's own context.
 #ifndef OPENTRACK_HTTP_API_FAKE_EVENT_SINK_H_
 #define OPENTRACK_HTTP_API_FAKE_EVENT_SINK_H_
 
@@ -9,7 +11,8 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "http_api/tracking_api.h"
+#include "http_api/event_sink.h"
+#include "segment/request_parser.h"
 
 namespace opentrack::http_api {
 
@@ -17,15 +20,24 @@ class FakeEventSink final : public EventSink {
  public:
   struct Call {
     std::string source;
-    std::vector<segment::AcceptedEvent> events;
+    AcceptedRequest request;
+    // The request's accepted events, normalized (random messageIds where
+    // the body has none). Empty if ParseRequest fails, which it must not.
+    std::vector<segment::AcceptedEvent> events() const {
+      segment::RequestContext context{request.received_at, request.client_ip};
+      absl::StatusOr<segment::ParsedRequest> parsed =
+          segment::ParseRequest(request.body, request.endpoint, context, request.limits);
+      if (!parsed.ok()) return {};
+      return std::move(parsed->accepted);
+    }
   };
 
-  void Append(std::string_view source, std::vector<segment::AcceptedEvent> events,
+  void Append(std::string_view source, AcceptedRequest request,
               std::function<void(absl::Status)> done) override {
     absl::Status status;
     {
       absl::MutexLock lock(&mu_);
-      appends_.push_back(Call{std::string(source), std::move(events)});
+      appends_.push_back(Call{std::string(source), std::move(request)});
       if (hold_) {
         held_.push_back(std::move(done));
         return;

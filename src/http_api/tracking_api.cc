@@ -8,6 +8,7 @@
 #include "http_api/body_decoder.h"
 #include "http_api/request_info.h"
 #include "http_api/responses.h"
+#include "segment/request_validator.h"
 
 namespace opentrack::http_api {
 namespace {
@@ -135,25 +136,29 @@ void TrackingApi::HandleTrack(http::Request request, Endpoint endpoint, Call cal
 
   segment::RequestContext context{call.start, ClientIp(request),
                                   /*body_readable_after_end=*/body->capacity() - body->size()};
-  absl::StatusOr<segment::ParsedRequest> parsed =
-      segment::ParseRequest(*body, endpoint, context, options_.limits);
-  if (!parsed.ok()) return Finish(call, StatusResponse(parsed.status(), retry_after), respond);
-  if (!basic_key && !FindSource(parsed->write_key, &source)) {
-    std::string message = parsed->write_key.empty()
+  // Only the decision is made here; the loader normalizes the body later
+  // (ParseRequest, same context), off the request path.
+  absl::StatusOr<segment::ValidatedRequest> validated =
+      segment::ValidateRequest(*body, endpoint, context, options_.limits);
+  if (!validated.ok()) {
+    return Finish(call, StatusResponse(validated.status(), retry_after), respond);
+  }
+  if (!basic_key && !FindSource(validated->write_key, &source)) {
+    std::string message = validated->write_key.empty()
                               ? "missing write key: send it as the HTTP Basic user name or as "
                                 "writeKey in the body"
                               : "unknown write key";
     return Finish(call, ErrorResponse(401, "invalid_write_key", message), respond);
   }
 
-  std::vector<segment::RejectedEvent> rejected = std::move(parsed->rejected);
+  std::vector<segment::RejectedEvent> rejected = std::move(validated->rejected);
   for (const segment::RejectedEvent& event : rejected) {
     registry_
         ->GetCounter("opentrack_events_rejected_total", "Events rejected, by reason.",
                      {{"code", event.code}})
         .Increment();
   }
-  const size_t accepted = parsed->accepted.size();
+  const size_t accepted = validated->accepted;
   if (!rejected.empty() && (accepted == 0 || endpoint != Endpoint::kBatch)) {
     std::string code = rejected.front().code;
     std::string message = rejected.front().message;
@@ -161,7 +166,14 @@ void TrackingApi::HandleTrack(http::Request request, Endpoint endpoint, Call cal
   }
   if (accepted == 0) return Finish(call, SuccessResponse(0, rejected), respond);  // empty batch
 
-  sink_->Append(source, std::move(parsed->accepted),
+  AcceptedRequest accepted_request{
+      endpoint, call.start, std::move(context.client_ip), options_.limits, *std::move(body),
+      accepted, {}};
+  accepted_request.rejected_indexes.reserve(rejected.size());
+  for (const segment::RejectedEvent& event : rejected) {
+    accepted_request.rejected_indexes.push_back(event.index);
+  }
+  sink_->Append(source, std::move(accepted_request),
                 [this, call = std::move(call), rejected = std::move(rejected), accepted,
                  retry_after, respond = std::move(respond)](absl::Status status) {
                   if (!status.ok()) {

@@ -1,7 +1,7 @@
 // Segment's HTTP Tracking API (/v1/track, /v1/batch, analytics.js's /v1/t ...)
 // as an http::Handler: write-key auth, Content-Encoding, CORS, health,
-// readiness and metrics. Accepted events go to an EventSink; a request is
-// answered 200 only once the sink reports them durable.
+// readiness and metrics. Accepted requests go to an EventSink; a request is
+// answered 200 only once the sink reports it durable.
 #ifndef OPENTRACK_HTTP_API_TRACKING_API_H_
 #define OPENTRACK_HTTP_API_TRACKING_API_H_
 
@@ -16,22 +16,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "common/clock.h"
+#include "http_api/event_sink.h"
 #include "http_server/http_server.h"
 #include "metrics/metrics.h"
 #include "segment/request_parser.h"
 
 namespace opentrack::http_api {
-
-// Where accepted events go; the composition root backs it with the spool.
-class EventSink {
- public:
-  virtual ~EventSink() = default;
-  // Makes `events` durable for source `source`, then calls done(OkStatus()),
-  // possibly later and from another thread. ResourceExhausted means full
-  // (answered 503 + Retry-After); any other error is answered 500.
-  virtual void Append(std::string_view source, std::vector<segment::AcceptedEvent> events,
-                      std::function<void(absl::Status)> done) = 0;
-};
 
 // A Segment source: its write key selects it. Dataset mapping lives elsewhere.
 struct Source {

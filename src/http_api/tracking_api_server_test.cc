@@ -27,9 +27,9 @@ class ThreadedSink final : public EventSink {
   ~ThreadedSink() override {
     for (auto& thread : threads_) thread.join();
   }
-  void Append(std::string_view source, std::vector<segment::AcceptedEvent> events,
+  void Append(std::string_view source, AcceptedRequest request,
               std::function<void(absl::Status)> done) override {
-    inner_.Append(source, std::move(events), [](absl::Status) {});
+    inner_.Append(source, std::move(request), [](absl::Status) {});
     threads_.emplace_back([done = std::move(done)] { done(absl::OkStatus()); });
   }
   FakeEventSink inner_;
@@ -83,8 +83,10 @@ TEST(TrackingApiServerTest, CurlPostsThroughRealServer) {
   auto appends = sink.inner_.appends();
   ASSERT_EQ(appends.size(), 3u);
   EXPECT_EQ(appends[0].source, "web");
-  EXPECT_EQ(appends[0].events.size(), 2u);
-  EXPECT_EQ(appends[0].events[1].type, segment::EventType::kPage);
+  EXPECT_EQ(appends[0].request.accepted, 2u);
+  std::vector<segment::AcceptedEvent> events = appends[0].events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].type, segment::EventType::kPage);
 }
 
 }  // namespace

@@ -96,8 +96,8 @@ TEST_F(TrackingApiTest, EveryPathAndShortPath) {
     auto appends = sink_.appends();
     ASSERT_EQ(appends.size(), ++n) << c.path;
     EXPECT_EQ(appends.back().source, "web");
-    ASSERT_EQ(appends.back().events.size(), 1u);
-    EXPECT_EQ(appends.back().events[0].type, c.type) << c.path;
+    ASSERT_EQ(appends.back().events().size(), 1u);
+    EXPECT_EQ(appends.back().events()[0].type, c.type) << c.path;
   }
 }
 
@@ -276,7 +276,7 @@ TEST_F(TrackingApiTest, BatchLimitIs500KB) {
   size_t events = sink_.appends().size();
   EXPECT_EQ(Call(Post("/v1/batch", body)).status, 200);
   ASSERT_EQ(sink_.appends().size(), events + 1);
-  EXPECT_GT(sink_.appends().back().events.size(), 2000u);
+  EXPECT_GT(sink_.appends().back().events().size(), 2000u);
 
   body.insert(body.size() - 2, std::string(500 * 1024 - body.size() + 1, ' '));
   ASSERT_EQ(body.size(), 500 * 1024 + 1u);
@@ -305,9 +305,41 @@ TEST_F(TrackingApiTest, PartialBatchRejection) {
   EXPECT_THAT(response.body, StartsWith(R"({"success":true,"accepted":1,"rejected":[{"index":1,)"
                                         R"("code":"no_user_anon_id","message":")"));
   ASSERT_EQ(sink_.appends().size(), 1u);
-  EXPECT_EQ(sink_.appends()[0].events.size(), 1u);
+  EXPECT_EQ(sink_.appends()[0].events().size(), 1u);
   EXPECT_THAT(registry_->RenderPrometheus(),
               HasSubstr("opentrack_events_rejected_total{code=\"no_user_anon_id\"} 1\n"));
+}
+
+// The sink gets the body as decoded, with what normalizing it again needs.
+TEST_F(TrackingApiTest, SinkGetsTheDecodedBodyAndItsContext) {
+  ApiOptions options;
+  options.limits.max_batch_events = 3;
+  Reset(options);
+  const std::string body =
+      R"({"batch":[{"type":"track","event":"E"},{"type":"track","userId":"u","event":"E"},)"
+      R"({"type":"page","userId":"u"},{"type":"page","userId":"u"}]})";
+  http::Request request = Post("/v1/batch", Compress(body));
+  request.headers.emplace_back("Content-Encoding", "gzip");
+  request.headers.emplace_back("Authorization", BasicAuth("key-ios"));
+  request.headers.emplace_back("X-Forwarded-For", "203.0.113.7");
+  EXPECT_EQ(Call(std::move(request)).status, 200);
+  auto appends = sink_.appends();
+  ASSERT_EQ(appends.size(), 1u);
+  EXPECT_EQ(appends[0].source, "ios");
+  const AcceptedRequest& sunk = appends[0].request;
+  EXPECT_EQ(sunk.endpoint, segment::Endpoint::kBatch);
+  EXPECT_EQ(sunk.received_at, clock_.Now());
+  EXPECT_EQ(sunk.client_ip, "203.0.113.7");
+  EXPECT_EQ(sunk.limits.max_batch_events, 3u);
+  EXPECT_EQ(sunk.limits.max_batch_bytes, 500u * 1024);
+  EXPECT_EQ(sunk.body, body);
+  EXPECT_EQ(sunk.accepted, 2u);
+  EXPECT_THAT(sunk.rejected_indexes, ::testing::ElementsAre(0, 3));  // no ids, past the limit
+  std::vector<segment::AcceptedEvent> events = appends[0].events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, segment::EventType::kTrack);
+  EXPECT_EQ(events[1].type, segment::EventType::kPage);
+  EXPECT_THAT(events[1].json, HasSubstr(R"("ip":"203.0.113.7")"));
 }
 
 TEST_F(TrackingApiTest, AllRejectedIs400) {
@@ -370,10 +402,10 @@ TEST_F(TrackingApiTest, ReceivedAtAndClientIp) {
   Call(Post("/v1/track", R"({"writeKey":"key-web","userId":"u","event":"E"})"));
   auto appends = sink_.appends();
   ASSERT_EQ(appends.size(), 2u);
-  const std::string& json = appends[0].events[0].json;
+  const std::string json = appends[0].events()[0].json;
   EXPECT_THAT(json, HasSubstr(R"("receivedAt":"2023-11-14T22:13:20.000000Z")"));
   EXPECT_THAT(json, HasSubstr(R"("ip":"203.0.113.7")"));
-  EXPECT_THAT(appends[1].events[0].json, HasSubstr(R"("ip":"10.0.0.9")"));
+  EXPECT_THAT(appends[1].events()[0].json, HasSubstr(R"("ip":"10.0.0.9")"));
 }
 
 TEST_F(TrackingApiTest, MethodsAndUnknownPaths) {

@@ -7,6 +7,8 @@
 #include "absl/strings/str_format.h"
 #include "common/error_code.h"
 #include "loader/spooled_event.h"
+#include "loader/spooled_request.h"
+#include "segment/request_parser.h"
 #include "spdlog/spdlog.h"
 
 namespace opentrack::loader {
@@ -19,6 +21,18 @@ std::string TableKey(const bigquery::TableRef& ref) {
 }
 
 std::string Str(const absl::Status& s) { return std::string(s.ToString()); }
+
+std::string UnknownSource(std::string_view source) {
+  return absl::StrCat("unknown source '", absl::string_view(source.data(), source.size()), "'");
+}
+
+// The quarantine id of a record's event: stable across re-reads, unique in
+// the spool. `index`: the event's place in its request record.
+std::string RejectId(const spool::Position& position, std::optional<size_t> index) {
+  std::string id = absl::StrFormat("spool-%d-%d", position.file_number, position.offset);
+  if (index.has_value()) absl::StrAppend(&id, "-", *index);
+  return id;
+}
 
 }  // namespace
 
@@ -42,6 +56,10 @@ void Loader::InitMetrics() {
   metrics_.events_rejected =
       &r->GetCounter("opentrack_loader_events_rejected_total",
                      "Events that are not valid normalized events, kept in _opentrack_rejected.");
+  metrics_.events_disagreed = &r->GetCounter(
+      "opentrack_loader_events_disagreed_total",
+      "Events the collector accepted that the loader's normalization rejected (and requests it "
+      "failed on), kept in _opentrack_rejected. Should stay 0.");
   metrics_.rows_quarantined = &r->GetCounter("opentrack_loader_rows_quarantined_total",
                                              "Rows and events stored in _opentrack_rejected.");
   metrics_.batches =
@@ -120,49 +138,112 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     absl::MutexLock lock(&stats_mu_);
     ++stats_.records_read;
   }
+  if (IsSpooledRequest(record.data)) return IngestRequest(record, seq, now);
+  // A record of the one-event format: spools written before request records.
   absl::StatusOr<SpooledEvent> event = DecodeSpooledEvent(record.data);
-  const Destination* dest = nullptr;
-  if (event.ok()) {
-    auto it = options_.destinations.find(std::string(event->source));
-    if (it != options_.destinations.end()) dest = &it->second;
-  }
-  if (dest == nullptr) {
-    // Nothing to route it to; keeping it would block every later ack forever.
-    spdlog::error(
-        "loader: dropping spool record {}:{}: {}", record.position.file_number,
-        record.position.offset,
-        event.ok()
-            ? absl::StrCat("unknown source '",
-                           absl::string_view(event->source.data(), event->source.size()), "'")
-            : Str(event.status()));
-    Inc(metrics_.records_dropped);
-    absl::MutexLock lock(&stats_mu_);
-    ++stats_.records_dropped;
-    return;
-  }
+  if (!event.ok()) return Drop(record, Str(event.status()));
+  const Destination* dest = DestinationOf(event->source);
+  if (dest == nullptr) return Drop(record, UnknownSource(event->source));
+  // The event ends the record, whose buffer has kRecordReadSlack bytes to spare.
+  IngestEvent(*dest, seq, record.position, std::nullopt, event->json,
+              record.data.capacity() - record.data.size(), now);
+}
 
+void Loader::IngestRequest(const spool::Record& record, uint64_t seq, absl::Time now) {
+  absl::StatusOr<SpooledRequest> request = DecodeSpooledRequest(record.data);
+  if (!request.ok()) return Drop(record, Str(request.status()));
+  const Destination* dest = DestinationOf(request->source);
+  if (dest == nullptr) return Drop(record, UnknownSource(request->source));
+  // The collector's context, so the events come out as they would have
+  // there, with the same ids on every read (the seed).
+  segment::RequestContext context;
+  context.received_at = request->received_at;
+  context.client_ip = std::string(request->client_ip);
+  // The body ends the record, whose buffer has kRecordReadSlack bytes to spare.
+  context.body_readable_after_end = record.data.capacity() - record.data.size();
+  context.message_id_seed = request->message_id_seed;
+  absl::StatusOr<segment::ParsedRequest> parsed =
+      segment::ParseRequest(request->body, request->endpoint, context, request->limits);
+  size_t disagreed = 0;
+  if (parsed.ok()) {
+    disagreed = IngestParsed(*dest, seq, record.position, *request, *parsed, now);
+  } else {
+    // The collector accepted this body, and the client was told it is stored.
+    disagreed = 1;
+    Quarantine(*dest, seq,
+               {RejectId(record.position, std::nullopt), std::string(request->body),
+                absl::StrCat("the collector accepted this request; normalizing it failed: ",
+                             parsed.status().message())});
+  }
+  if (disagreed > 0) {
+    spdlog::error(
+        "loader: spool record {}:{}: {} accepted events (or the request) fail "
+        "normalization; quarantined",
+        record.position.file_number, record.position.offset, disagreed);
+    Inc(metrics_.events_disagreed, disagreed);
+    absl::MutexLock lock(&stats_mu_);
+    stats_.events_disagreed += disagreed;
+  }
+}
+
+size_t Loader::IngestParsed(const Destination& dest, uint64_t seq, const spool::Position& position,
+                            const SpooledRequest& request, const segment::ParsedRequest& parsed,
+                            absl::Time now) {
+  // ParseRequest gives each event, in order, to `accepted` or to `rejected`
+  // (with its index); the collector's rejected indexes ascend too.
+  const std::vector<segment::RejectedEvent>& rejected = parsed.rejected;
+  const std::vector<size_t>& answered = request.rejected_indexes;
+  size_t next_accepted = 0, next_rejected = 0, next_answered = 0;
+  size_t disagreed = 0, late_accepts = 0;
+  for (size_t i = 0; next_accepted < parsed.accepted.size() || next_rejected < rejected.size();
+       ++i) {
+    const bool answered_rejected = next_answered < answered.size() && answered[next_answered] == i;
+    if (answered_rejected) ++next_answered;
+    if (next_rejected < rejected.size() && rejected[next_rejected].index == i) {
+      const segment::RejectedEvent& r = rejected[next_rejected++];
+      if (answered_rejected) continue;
+      // Should never happen (a fuzzer keeps ValidateRequest and ParseRequest
+      // in agreement), but the client was told the event is stored.
+      ++disagreed;
+      Quarantine(dest, seq,
+                 {RejectId(position, i), std::string(request.body),
+                  absl::StrCat("the collector accepted event ", i,
+                               "; normalizing it failed: ", r.code, ": ", r.message)});
+      continue;
+    }
+    if (next_accepted == parsed.accepted.size()) break;  // `rejected` out of order
+    const std::string& json = parsed.accepted[next_accepted++].json;
+    if (answered_rejected) {  // the client was told it is not stored
+      ++late_accepts;
+      continue;
+    }
+    IngestEvent(dest, seq, position, i, json, json.capacity() - json.size(), now);
+  }
+  if (late_accepts > 0) {
+    spdlog::warn(
+        "loader: spool record {}:{}: skipped {} events the collector rejected, which "
+        "normalize now",
+        position.file_number, position.offset, late_accepts);
+  }
+  return disagreed;
+}
+
+void Loader::IngestEvent(const Destination& dest, uint64_t seq, const spool::Position& position,
+                         std::optional<size_t> index, std::string_view json, size_t readable_after,
+                         absl::Time now) {
   // Most events fit the tables' known schemas and are encoded at once, into
   // their batches; the rest become rows for the planner.
   encoded_into_.clear();
-  // The event ends the record, whose buffer has kRecordReadSlack bytes to spare.
-  const size_t readable_after = record.data.capacity() - record.data.size();
-  const TableBatches& batches = batches_of_[dest];
+  const TableBatches& batches = batches_of_[&dest];
   absl::StatusOr<bool> direct = mapper_.MapEncoded(
-      event->json, now, [&](std::string_view table) { return OutputFor(batches, table); },
-      readable_after);
+      json, now, [&](std::string_view table) { return OutputFor(batches, table); }, readable_after);
   if (!direct.ok() || !*direct) encoded_into_.clear();  // nothing was kept
   scratch_.clear();
   absl::Status mapped = direct.status();
-  if (direct.ok() && !*direct) mapped = mapper_.Map(event->json, now, &scratch_, readable_after);
+  if (direct.ok() && !*direct) mapped = mapper_.Map(json, now, &scratch_, readable_after);
   if (!mapped.ok()) {
-    RejectBatch& rb = rejects_[absl::StrCat(dest->project_id, ":", dest->dataset_id)];
-    rb.dataset = {dest->project_id, dest->dataset_id, ""};
-    rb.events.push_back(
-        {absl::StrFormat("spool-%d-%d", record.position.file_number, record.position.offset),
-         std::string(event->json), std::string(mapped.message())});
-    rb.seqs.push_back(seq);
-    tracker_.AddRows(seq, 1);
-    ++rows_in_flight_;
+    Quarantine(dest, seq,
+               {RejectId(position, index), std::string(json), std::string(mapped.message())});
     Inc(metrics_.events_rejected);
     absl::MutexLock lock(&stats_mu_);
     ++stats_.events_rejected;
@@ -174,19 +255,41 @@ void Loader::Ingest(const spool::Record& record, absl::Time now) {
     stats_.rows_encoded_directly += encoded_into_.size();
   }
   // The event's size bounds each of its rows' encoded size closely enough.
-  const PendingRow pending{seq, event->json.size(), now};
+  const PendingRow pending{seq, json.size(), now};
   for (Batch* batch : encoded_into_) {
     batch->encoded_meta.push_back(pending);
     batch->bytes += pending.bytes;
     ++rows_in_flight_;
   }
   for (ws::Row& row : scratch_) {
-    Batch& batch = BatchFor(*dest, row.table);
+    Batch& batch = BatchFor(dest, row.table);
     batch.rows.push_back(std::move(row));
     batch.meta.push_back(pending);
     batch.bytes += pending.bytes;
     ++rows_in_flight_;
   }
+}
+
+void Loader::Quarantine(const Destination& dest, uint64_t seq, RejectedEvent event) {
+  RejectBatch& rb = rejects_[absl::StrCat(dest.project_id, ":", dest.dataset_id)];
+  rb.dataset = {dest.project_id, dest.dataset_id, ""};
+  rb.events.push_back(std::move(event));
+  rb.seqs.push_back(seq);
+  tracker_.AddRows(seq, 1);
+  ++rows_in_flight_;
+}
+
+const Destination* Loader::DestinationOf(std::string_view source) const {
+  auto it = options_.destinations.find(std::string(source));
+  return it == options_.destinations.end() ? nullptr : &it->second;
+}
+
+void Loader::Drop(const spool::Record& record, std::string_view why) {
+  spdlog::error("loader: dropping spool record {}:{}: {}", record.position.file_number,
+                record.position.offset, why);
+  Inc(metrics_.records_dropped);
+  absl::MutexLock lock(&stats_mu_);
+  ++stats_.records_dropped;
 }
 
 ws::TableOutput Loader::OutputFor(const TableBatches& batches, std::string_view table) {

@@ -1,9 +1,10 @@
-// The loader: the spool's single consumer. It decodes each record, maps the
-// event to warehouse rows, gathers rows into per-table batches, delivers a
-// batch when it is full or old (BatchWriter), and acknowledges the spool up
-// to the last record whose rows are all delivered. Delivery is at least once:
-// after a crash, unacknowledged records are read again and resent with the
-// same insert ids. See docs/loader.md.
+// The loader: the spool's single consumer. It decodes each record (a request
+// the collector accepted, normalized here; or, from older versions, one
+// normalized event), maps each event to warehouse rows, gathers rows into
+// per-table batches, delivers a batch when it is full or old (BatchWriter),
+// and acknowledges the spool up to the last record whose rows are all
+// delivered. Delivery is at least once: after a crash, unacknowledged records
+// are read again and resent with the same insert ids. See docs/loader.md.
 #ifndef OPENTRACK_LOADER_LOADER_H_
 #define OPENTRACK_LOADER_LOADER_H_
 
@@ -23,7 +24,9 @@
 #include "common/clock.h"
 #include "loader/ack_tracker.h"
 #include "loader/batch_writer.h"
+#include "loader/spooled_request.h"
 #include "metrics/metrics.h"
+#include "segment/request_parser.h"
 #include "spool/spool.h"
 #include "warehouse_schema/event_mapper.h"
 
@@ -65,6 +68,9 @@ struct LoaderStats {
   uint64_t records_read = 0;
   uint64_t records_dropped = 0;  // undecodable or of an unknown source
   uint64_t events_rejected = 0;  // not a valid event: quarantined whole
+  // Accepted by the collector, rejected by the loader's normalization (or
+  // whole requests it failed on): quarantined. Should stay 0.
+  uint64_t events_disagreed = 0;
   uint64_t rows_written = 0;
   uint64_t rows_quarantined = 0;
   uint64_t rows_encoded_directly = 0;  // of a known schema: no planning (MapEncoded)
@@ -114,6 +120,7 @@ class Loader {
     metrics::Counter* records_read = nullptr;
     metrics::Counter* records_dropped = nullptr;
     metrics::Counter* events_rejected = nullptr;
+    metrics::Counter* events_disagreed = nullptr;
     metrics::Counter* rows_quarantined = nullptr;
     metrics::Counter* batches = nullptr;
     metrics::Counter* write_failures = nullptr;
@@ -145,6 +152,30 @@ class Loader {
   };
 
   void Ingest(const spool::Record& record, absl::Time now);
+  // A request record (spooled_request.h): its body normalized as the
+  // collector would have, then each event it accepted through IngestEvent.
+  void IngestRequest(const spool::Record& record, uint64_t seq, absl::Time now);
+  // IngestEvent for each event of `parsed` the collector accepted (not in
+  // request.rejected_indexes); quarantines those it accepted and `parsed`
+  // rejects, and returns how many.
+  size_t IngestParsed(const Destination& dest, uint64_t seq, const spool::Position& position,
+                      const SpooledRequest& request, const segment::ParsedRequest& parsed,
+                      absl::Time now);
+  // Maps one normalized event of record `seq` into its tables' batches, or
+  // quarantines it when it is not one. `index`: its place in its request
+  // (none for a one-event record), for the quarantine id. `readable_after`:
+  // bytes past the end of `json` that may be read.
+  void IngestEvent(const Destination& dest, uint64_t seq, const spool::Position& position,
+                   std::optional<size_t> index, std::string_view json, size_t readable_after,
+                   absl::Time now);
+  // Keeps `event` in the `_opentrack_rejected` table of `dest`'s dataset, as
+  // one of record `seq`'s rows.
+  void Quarantine(const Destination& dest, uint64_t seq, RejectedEvent event);
+  // Null when `source` has no destination.
+  const Destination* DestinationOf(std::string_view source) const;
+  // Logs, counts and forgets a record that cannot be routed: keeping it
+  // would block every later ack forever.
+  void Drop(const spool::Record& record, std::string_view why);
   // The batch of `table` in `dest`, created on first use.
   Batch& BatchFor(const Destination& dest, std::string_view table);
   static size_t Size(const Batch& batch) { return batch.rows.size() + batch.encoded.size(); }

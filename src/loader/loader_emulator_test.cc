@@ -7,11 +7,13 @@
 
 #include "bigquery/client_factory.h"
 #include "common/clock.h"
+#include "common/uuid.h"
 #include "emulator/emulator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "loader/loader.h"
 #include "loader/spooled_event.h"
+#include "loader/spooled_request.h"
 #include "row_writer/streaming_row_writer.h"
 #include "row_writer/table_quarantine_sink.h"
 #include "spool/mem_env.h"
@@ -139,6 +141,43 @@ TEST_F(LoaderEmulatorTest, EventsReachTheirTablesAndTheViewsReadThem) {
                           Row{"p1", "page", "2"}, Row{"t2", "track", "2"}));
   EXPECT_THAT(Query("SELECT identity_id, user_id FROM `proj.web_analytics.identity_map`"),
               ElementsAre(Row{"a1", "u1"}));
+}
+
+// The collector's request records: the body normalized by the loader, the
+// events it answered as rejected left out, ids from the record's seed.
+TEST_F(LoaderEmulatorTest, RequestRecordsAreNormalizedAndLoaded) {
+  const std::string body =
+      R"({"batch":[{"type":"identify","userId":"u1","traits":{"plan":"pro"}},)"
+      R"({"type":"track","anonymousId":"a1","event":"Order Completed","properties":{"total":9.5}},)"
+      R"({"type":"track","event":"No User"}]})";
+  SpooledRequest request;
+  request.endpoint = segment::Endpoint::kBatch;
+  request.received_at = absl::FromUnixSeconds(1704067510);  // 2024-01-01T00:05:10Z
+  request.message_id_seed = {7, 8};
+  request.source = "web";
+  request.client_ip = "203.0.113.7";
+  request.rejected_indexes = {2};
+  request.body = body;
+  absl::StatusOr<std::string> header = EncodeSpooledRequestHeader(request);
+  ASSERT_TRUE(header.ok()) << header.status();
+  ASSERT_TRUE(spool_->AppendAndWait(*header, {body}).ok());
+  ASSERT_TRUE(spool_
+                  ->AppendAndWait({EncodeSpooledEvent(
+                      "web", Event("page", "p1", "40", R"("anonymousId":"a1")"))})
+                  .ok());
+
+  ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  absl::Status stopped = loader_->Stop();
+  ASSERT_TRUE(stopped.ok()) << stopped;
+  EXPECT_EQ(spool_->Stats().unacked_records, 0u);
+
+  EXPECT_THAT(Query("SELECT id, plan FROM `proj.web.users`"), ElementsAre(Row{"u1", "pro"}));
+  EXPECT_THAT(Query("SELECT id FROM `proj.web.identifies`"),
+              ElementsAre(Row{UuidFromSeed({7, 8}, 0)}));
+  EXPECT_THAT(Query("SELECT id, total, context_ip FROM `proj.web.order_completed`"),
+              ElementsAre(Row{UuidFromSeed({7, 8}, 1), "9.5", "203.0.113.7"}));
+  EXPECT_EQ(Cell("SELECT COUNT(*) FROM `proj.web.tracks`"), "1");
+  EXPECT_EQ(Cell("SELECT COUNT(*) FROM `proj.web.pages`"), "1");
 }
 
 }  // namespace

@@ -190,10 +190,12 @@ std::optional<Rejection> NormalizeEvent(object event, std::span<const ValueText>
   }
   // Reserved once from the size of the source, which bounds the output in
   // all but odd cases: growing the string step by step cost several
-  // reallocations, and writing elsewhere first cost a copy.
+  // reallocations, and writing elsewhere first cost a copy. The padding lets
+  // the loader's mapper parse the event in place (readable_after_end).
   std::string& json = out->json;
   json.clear();
-  json.reserve(kGeneratedBytes + options.client_ip.size() + SourceBytes(member_texts));
+  json.reserve(kGeneratedBytes + options.client_ip.size() + SourceBytes(member_texts) +
+               simdjson::SIMDJSON_PADDING);
   WriteEvent(f, p, message_id, options, &json);
   return std::nullopt;
 }

@@ -11,21 +11,32 @@ DirectLogFile::DirectLogFile(std::unique_ptr<DirectWritableFile> file)
 DirectLogFile::~DirectLogFile() { Close().IgnoreError(); }
 
 absl::Status DirectLogFile::Append(std::string_view data) {
+  return AppendPieces(std::span<const std::string_view>(&data, 1));
+}
+
+absl::Status DirectLogFile::AppendPieces(std::span<const std::string_view> pieces) {
   if (file_ == nullptr) return absl::FailedPreconditionError("append to a closed log file");
-  if (data.empty()) return absl::OkStatus();
+  size_t bytes = 0;
+  for (std::string_view piece : pieces) bytes += piece.size();
+  if (bytes == 0) return absl::OkStatus();
   const uint64_t start = RoundDown(size_, alignment_);
   const size_t tail = size_ - start;
-  const size_t end = tail + data.size();
+  const size_t end = tail + bytes;
   const size_t padded = RoundUp(end, alignment_);
   buffer_.Reserve(padded, tail);
-  std::memcpy(buffer_.data() + tail, data.data(), data.size());
+  size_t at = tail;
+  for (std::string_view piece : pieces) {
+    if (piece.empty()) continue;
+    std::memcpy(buffer_.data() + at, piece.data(), piece.size());
+    at += piece.size();
+  }
   // Zeros after the last byte: kind 0 is never a frame, so they read as end of log.
   std::memset(buffer_.data() + end, 0, padded - end);
   if (absl::Status s = file_->WriteAt(start, std::string_view(buffer_.data(), padded)); !s.ok()) {
     file_size_ = std::max<uint64_t>(file_size_, start + padded);  // some of it may have landed
     return s;
   }
-  size_ += data.size();
+  size_ += bytes;
   file_size_ = start + padded;
   // Keep the new partial last block at the front for the next Append.
   const uint64_t next_start = RoundDown(size_, alignment_);

@@ -23,6 +23,8 @@ class DirectLogFile final : public WritableFile {
   ~DirectLogFile() override;
 
   absl::Status Append(std::string_view data) override;
+  // Copies the pieces once, straight into the aligned buffer.
+  absl::Status AppendPieces(std::span<const std::string_view> pieces) override;
   absl::Status Sync() override;
   // Truncates the padding away and syncs, so a closed (sealed) log file has
   // none: even after a failed Append or Sync, so the file then holds what a

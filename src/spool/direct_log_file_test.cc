@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -52,6 +54,24 @@ TEST(DirectLogFileTest, TwoAppendsOfEverySizeAroundBlockBoundaries) {
       ASSERT_EQ(env.GetFile("/f"), a + b);
     }
   }
+}
+
+TEST(DirectLogFileTest, PiecesAreAppendedAsTheirConcatenation) {
+  constexpr size_t kAlignment = 64;
+  MemEnv env;
+  env.SetDirectIoAlignment(kAlignment);
+  auto file = NewFile(env, "/f");
+  std::string expected;
+  for (size_t round = 0; round < 20; ++round) {
+    std::vector<std::string> owned = {Bytes(round * 7 % 65, round), "", Bytes(round * 13 + 1, 3),
+                                      Bytes(150, round)};
+    std::vector<std::string_view> pieces(owned.begin(), owned.end());
+    ASSERT_TRUE(file->AppendPieces(pieces).ok());
+    for (const std::string& piece : owned) expected += piece;
+    ASSERT_EQ(env.GetFile("/f"), Padded(expected, kAlignment));
+  }
+  ASSERT_TRUE(file->Close().ok());
+  EXPECT_EQ(env.GetFile("/f"), expected);
 }
 
 TEST(DirectLogFileTest, ManySmallAppendsWithSyncs) {

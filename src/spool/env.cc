@@ -17,6 +17,13 @@ absl::StatusOr<std::string> Env::ReadFileToString(const std::string& path) {
   }
 }
 
+absl::Status WritableFile::AppendPieces(std::span<const std::string_view> pieces) {
+  if (pieces.size() == 1) return Append(pieces[0]);
+  std::string joined;
+  for (std::string_view piece : pieces) joined.append(piece);
+  return Append(joined);
+}
+
 absl::Status CheckDirectWriteAlignment(std::string_view path, uint64_t offset,
                                        std::string_view data, size_t alignment) {
   const uint64_t address = reinterpret_cast<uintptr_t>(data.data());

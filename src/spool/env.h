@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,10 @@ class WritableFile {
  public:
   virtual ~WritableFile() = default;
   virtual absl::Status Append(std::string_view data) = 0;
+  // Appends the pieces in order, as one Append of their concatenation would.
+  // This default joins them; files that can gather (writev, a direct I/O
+  // buffer) override it and spare that copy.
+  virtual absl::Status AppendPieces(std::span<const std::string_view> pieces);
   // Makes every appended byte durable (fdatasync).
   virtual absl::Status Sync() = 0;
   virtual absl::Status Close() = 0;

@@ -12,6 +12,16 @@ bool IsKnownKind(uint8_t kind) { return kind == kFullRecord || kind == kBlock; }
 void AppendFrameOfTwo(uint8_t kind, std::string_view head, std::string_view tail,
                       std::string* out) {
   char header[kHeaderSize];
+  EncodeFrameHeader(kind, head, tail, header);
+  out->append(header, kHeaderSize);
+  out->append(head.data(), head.size());
+  out->append(tail.data(), tail.size());
+}
+
+}  // namespace
+
+void EncodeFrameHeader(uint8_t kind, std::string_view head, std::string_view tail,
+                       char header[kHeaderSize]) {
   PutLE32(static_cast<uint32_t>(head.size() + tail.size()), header + 4);
   header[8] = static_cast<char>(kind);
   // The CRC covers length and kind so a damaged length is caught, not followed.
@@ -19,12 +29,7 @@ void AppendFrameOfTwo(uint8_t kind, std::string_view head, std::string_view tail
   crc = crc32c::Extend(crc, head.data(), head.size());
   crc = crc32c::Extend(crc, tail.data(), tail.size());
   PutLE32(crc32c::Mask(crc), header);
-  out->append(header, kHeaderSize);
-  out->append(head.data(), head.size());
-  out->append(tail.data(), tail.size());
 }
-
-}  // namespace
 
 void AppendFrame(uint8_t kind, std::string_view payload, std::string* out) {
   AppendFrameOfTwo(kind, {}, payload, out);

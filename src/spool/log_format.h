@@ -28,6 +28,12 @@ inline void AppendRecord(std::string_view payload, std::string* out) {
   AppendFrame(kFullRecord, payload, out);
 }
 
+// Writes the header of a frame whose payload is `head` followed by `tail`:
+// what AppendRecord puts before them, for a writer that places the payload
+// itself.
+void EncodeFrameHeader(uint8_t kind, std::string_view head, std::string_view tail,
+                       char header[kHeaderSize]);
+
 inline uint64_t FramedSize(size_t payload_size) { return kHeaderSize + payload_size; }
 
 enum class ParseStatus {

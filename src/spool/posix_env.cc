@@ -1,7 +1,9 @@
 // POSIX Env: plain file descriptors, fdatasync, rename(2), fsync of directories.
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -61,6 +64,31 @@ class PosixWritableFile final : public WritableFile {
         return ErrnoStatus("write", path_, errno);
       }
       data.remove_prefix(static_cast<size_t>(n));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status AppendPieces(std::span<const std::string_view> pieces) override {
+    std::vector<iovec> iov;
+    iov.reserve(pieces.size());
+    for (std::string_view piece : pieces) {
+      if (!piece.empty()) iov.push_back(iovec{const_cast<char*>(piece.data()), piece.size()});
+    }
+    size_t next = 0;  // the first iovec not fully written
+    while (next < iov.size()) {
+      const int count = static_cast<int>(std::min<size_t>(iov.size() - next, IOV_MAX));
+      ssize_t n = ::writev(fd_, iov.data() + next, count);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("writev", path_, errno);
+      }
+      // A short write: skip what landed, resume inside a partly written piece.
+      auto written = static_cast<size_t>(n);
+      while (next < iov.size() && written >= iov[next].iov_len) written -= iov[next++].iov_len;
+      if (written > 0) {
+        iov[next].iov_base = static_cast<char*>(iov[next].iov_base) + written;
+        iov[next].iov_len -= written;
+      }
     }
     return absl::OkStatus();
   }

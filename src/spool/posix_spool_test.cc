@@ -70,6 +70,25 @@ TEST_P(PosixSpoolTest, AppendReopenReadAckAndTrim) {
   EXPECT_THAT(Payloads(ReadAll(*spool)), ElementsAre(data[6]));
 }
 
+// Records long enough to be written from where the appender left them
+// (RoundBuffer), between short ones, sharing a prefix, across file rolls.
+TEST_P(PosixSpoolTest, LargeRecordsAreGatheredUnchanged) {
+  auto spool = OpenOrDie(300 << 10, Compression::kNone);
+  std::vector<std::string> suffixes, expected;
+  for (int i = 0; i < 40; ++i) {
+    const size_t n = i % 3 == 0 ? 17 : (i % 3 == 1 ? 4096 : 100000 + 4097 * i);
+    std::string s(n, '\0');
+    for (size_t j = 0; j < n; ++j) s[j] = static_cast<char>('a' + (i + j) % 26);
+    expected.push_back("head" + s);
+    suffixes.push_back(std::move(s));
+  }
+  ASSERT_TRUE(spool->AppendAndWait("head", suffixes).ok());
+  spool.reset();
+  spool = OpenOrDie(300 << 10, Compression::kNone);
+  EXPECT_EQ(Payloads(ReadAll(*spool)), expected);
+  EXPECT_GE(LogFiles(*Env::Posix(), dir_).size(), 5u);  // rolled several times
+}
+
 TEST_P(PosixSpoolTest, CompressedBlocksAppendReopenReadAckInsideABlock) {
   auto spool = OpenOrDie();
   std::vector<std::string> data;

@@ -25,6 +25,7 @@
 #include "spool/log_format.h"
 #include "spool/log_reader.h"
 #include "spool/position.h"
+#include "spool/round_buffer.h"
 
 namespace opentrack::spool {
 
@@ -131,14 +132,14 @@ class Spool {
 
   void WriterLoop();
   absl::Status WriteRound(const std::vector<Request*>& requests);
-  // Frames the record `prefix` + `suffix` into *buffer, directly or through the
+  // Frames the record `prefix` + `suffix` into *round, directly or through the
   // pending block, rolling to a new file first if needed.
-  absl::Status FrameRecord(std::string_view prefix, std::string_view suffix, std::string* buffer,
+  absl::Status FrameRecord(std::string_view prefix, std::string_view suffix, RoundBuffer* round,
                            std::vector<std::pair<uint64_t, uint64_t>>* sealed);
-  // Frames the pending block, if any, into *buffer.
-  void FinishBlock(std::string* buffer);
-  absl::Status Flush(std::string* buffer);
-  absl::Status Roll(std::string* buffer, std::vector<std::pair<uint64_t, uint64_t>>* sealed);
+  // Frames the pending block, if any, into *round.
+  void FinishBlock(RoundBuffer* round);
+  absl::Status Flush(RoundBuffer* round);
+  absl::Status Roll(RoundBuffer* round, std::vector<std::pair<uint64_t, uint64_t>>* sealed);
 
   // Makes frame_records_ the records of the frame at byte `offset` of `file`.
   absl::Status LoadFrame(uint64_t file, uint64_t offset, uint64_t limit)
@@ -181,9 +182,9 @@ class Spool {
   std::unique_ptr<WritableFile> writer_file_;
   uint64_t writer_file_number_ = 0;
   uint64_t writer_size_ = 0;  // bytes written to writer_file_, synced or not
-  // A round's frames. Kept between rounds: a new buffer for each round grew by
-  // copying and faulted in fresh pages, a cost per byte at every append.
-  std::string round_buffer_;
+  // A round's frames; large records by reference. Kept between rounds: a new
+  // buffer each round grew by copying and faulted in fresh pages.
+  RoundBuffer round_;
   std::unique_ptr<BlockBuilder> block_;  // null without compression
   std::thread writer_;
 

@@ -91,14 +91,9 @@ void Spool::WriterLoop() {
 }
 
 absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
-  // Above this a round's buffer is released afterwards rather than kept.
-  constexpr size_t kMaxKeptRoundBytes = 16 << 20;
-  std::string& buffer = round_buffer_;
-  buffer.clear();
-  size_t round_bytes = 0;
-  for (const Request* r : requests) round_bytes += r->bytes;
-  // Frames with compression are smaller; rolls write the buffer out early.
-  buffer.reserve(std::min(round_bytes, kMaxKeptRoundBytes));
+  // Large records are referenced from `requests`, alive until this returns.
+  RoundBuffer& buffer = round_;
+  buffer.Clear();
   std::vector<std::pair<uint64_t, uint64_t>> sealed;  // file number, final size
   uint64_t records = 0;
   absl::Status s;
@@ -112,7 +107,7 @@ absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
   }
   FinishBlock(&buffer);
   if (s.ok()) s = Flush(&buffer);
-  if (buffer.capacity() > kMaxKeptRoundBytes) std::string().swap(buffer);
+  buffer.Clear();  // drops the references whatever happened
   absl::MutexLock lock(&mu_);
   if (!s.ok()) {
     // The file's state after a failed write or fsync is unknown: never write it again, and
@@ -139,7 +134,7 @@ absl::Status Spool::WriteRound(const std::vector<Request*>& requests) {
 }
 
 absl::Status Spool::FrameRecord(std::string_view prefix, std::string_view suffix,
-                                std::string* buffer,
+                                RoundBuffer* buffer,
                                 std::vector<std::pair<uint64_t, uint64_t>>* sealed) {
   const size_t size = prefix.size() + suffix.size();
   // Without compression, or too big for a block: a frame of its own, after the pending block.
@@ -156,21 +151,30 @@ absl::Status Spool::FrameRecord(std::string_view prefix, std::string_view suffix
   if (in_block) {
     block_->Add(prefix, suffix);
   } else {
-    AppendRecord(prefix, suffix, buffer);
+    char header[kHeaderSize];
+    EncodeFrameHeader(kFullRecord, prefix, suffix, header);
+    buffer->Copy(std::string_view(header, kHeaderSize));
+    buffer->Add(prefix);
+    buffer->Add(suffix);
   }
   return absl::OkStatus();
 }
 
-void Spool::FinishBlock(std::string* buffer) {
+void Spool::FinishBlock(RoundBuffer* buffer) {
   if (block_ == nullptr || block_->empty()) return;
-  AppendFrame(kBlock, block_->Finish(), buffer);
+  const std::string_view payload = block_->Finish();
+  char header[kHeaderSize];
+  EncodeFrameHeader(kBlock, {}, payload, header);
+  buffer->Copy(std::string_view(header, kHeaderSize));
+  buffer->Copy(payload);  // the block builder reuses its output
 }
 
-absl::Status Spool::Flush(std::string* buffer) {
+absl::Status Spool::Flush(RoundBuffer* buffer) {
   if (writer_file_ == nullptr) return absl::OkStatus();
-  absl::Status s = writer_file_->Append(*buffer);
+  absl::Status s =
+      buffer->empty() ? absl::OkStatus() : writer_file_->AppendPieces(buffer->Pieces());
   if (s.ok()) writer_size_ += buffer->size();
-  buffer->clear();
+  buffer->Clear();
   if (s.ok() && options_.sync) s = writer_file_->Sync();
   if (!s.ok()) return WithContext(s, PathOf(writer_file_number_));
   return absl::OkStatus();
@@ -183,7 +187,7 @@ absl::StatusOr<std::unique_ptr<WritableFile>> Spool::NewLogFile(const std::strin
   return std::make_unique<DirectLogFile>(*std::move(file));
 }
 
-absl::Status Spool::Roll(std::string* buffer, std::vector<std::pair<uint64_t, uint64_t>>* sealed) {
+absl::Status Spool::Roll(RoundBuffer* buffer, std::vector<std::pair<uint64_t, uint64_t>>* sealed) {
   if (writer_file_ != nullptr) {
     if (absl::Status s = Flush(buffer); !s.ok()) return s;
     // Direct I/O: Close truncates the zero padding and syncs, before the next file exists.

@@ -195,6 +195,11 @@ size_t Loader::IngestParsed(const Destination& dest, uint64_t seq, const spool::
   const std::vector<size_t>& answered = request.rejected_indexes;
   size_t next_accepted = 0, next_rejected = 0, next_answered = 0;
   size_t disagreed = 0, late_accepts = 0;
+  // Disagreeing events share one quarantined copy of the body: a copy each
+  // could hold a batch's body thousands of times.
+  constexpr size_t kMaxListedDisagreements = 20;
+  size_t first_disagreed = 0;
+  std::string disagreements;
   for (size_t i = 0; next_accepted < parsed.accepted.size() || next_rejected < rejected.size();
        ++i) {
     const bool answered_rejected = next_answered < answered.size() && answered[next_answered] == i;
@@ -204,11 +209,12 @@ size_t Loader::IngestParsed(const Destination& dest, uint64_t seq, const spool::
       if (answered_rejected) continue;
       // Should never happen (a fuzzer keeps ValidateRequest and ParseRequest
       // in agreement), but the client was told the event is stored.
-      ++disagreed;
-      Quarantine(dest, seq,
-                 {RejectId(position, i), std::string(request.body),
-                  absl::StrCat("the collector accepted event ", i,
-                               "; normalizing it failed: ", r.code, ": ", r.message)});
+      if (disagreed == 0) first_disagreed = i;
+      if (disagreed++ < kMaxListedDisagreements) {
+        absl::StrAppend(&disagreements, disagreements.empty() ? "" : "; ",
+                        "the collector accepted event ", i, "; normalizing it failed: ", r.code,
+                        ": ", r.message);
+      }
       continue;
     }
     if (next_accepted == parsed.accepted.size()) break;  // `rejected` out of order
@@ -218,6 +224,14 @@ size_t Loader::IngestParsed(const Destination& dest, uint64_t seq, const spool::
       continue;
     }
     IngestEvent(dest, seq, position, i, json, json.capacity() - json.size(), now);
+  }
+  if (disagreed > 0) {
+    if (disagreed > kMaxListedDisagreements) {
+      absl::StrAppend(&disagreements, "; and ", disagreed - kMaxListedDisagreements, " more");
+    }
+    Quarantine(
+        dest, seq,
+        {RejectId(position, first_disagreed), std::string(request.body), std::move(disagreements)});
   }
   if (late_accepts > 0) {
     spdlog::warn(

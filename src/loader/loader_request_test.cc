@@ -194,6 +194,25 @@ TEST_F(LoaderRequestTest, AnAcceptedEventThatNowFailsIsQuarantined) {
   EXPECT_EQ(UnackedRecords(), 0u);
 }
 
+// However many events disagree, the body is quarantined once, naming each.
+TEST_F(LoaderRequestTest, DisagreeingEventsShareOneQuarantinedBody) {
+  AppendRequest(Batch({R"({"type":"track","messageId":"e0","event":"A"})",
+                       R"({"type":"track","messageId":"e1","userId":"u","event":"A"})",
+                       R"({"type":"track","messageId":"e2","userId":"u"})"}));
+  MakeLoader();
+  RunUntilWritten();
+  EXPECT_THAT(InsertIds("tracks"), ElementsAre("e1"));
+  auto rejected = Rejected();
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_THAT(rejected[0].insert_id, ::testing::EndsWith("-0"));
+  EXPECT_THAT(rejected[0].json, HasSubstr("accepted event 0; normalizing it failed: "
+                                          "no_user_anon_id"));
+  EXPECT_THAT(rejected[0].json, HasSubstr("accepted event 2; normalizing it failed: "
+                                          "missing_event"));
+  EXPECT_EQ(loader_->Stats().events_disagreed, 2u);
+  EXPECT_EQ(UnackedRecords(), 0u);
+}
+
 // The loader decides with the limits stored in the record, not its own.
 TEST_F(LoaderRequestTest, TheRecordsLimitsDecide) {
   SpooledRequest request = Batch({R"({"type":"track","messageId":"e0","userId":"u","event":"A"})",

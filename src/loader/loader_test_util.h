@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "loader/loader.h"
 #include "loader/spooled_event.h"
@@ -94,6 +95,21 @@ class LoaderTest : public ::testing::Test {
     ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
     clock_.Advance(options_.batch_max_age);
     ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
+  }
+
+  // The rows of a track "t1" (event "Order Completed"), identify "i1", page
+  // "p1", screen "s1", group "g1" and alias "al1", each in its tables.
+  void ExpectOneOfEachTypeRouted() {
+    using ::testing::ElementsAre;
+    EXPECT_THAT(InsertIds("tracks"), ElementsAre("t1"));
+    EXPECT_THAT(InsertIds("order_completed"), ElementsAre("t1"));
+    EXPECT_THAT(InsertIds("identifies"), ElementsAre("i1"));
+    EXPECT_THAT(InsertIds("users"), ElementsAre("i1"));
+    EXPECT_THAT(InsertIds("pages"), ElementsAre("p1"));
+    EXPECT_THAT(InsertIds("screens"), ElementsAre("s1"));
+    EXPECT_THAT(InsertIds("groups"), ElementsAre("g1"));
+    EXPECT_THAT(InsertIds("accounts"), ElementsAre("g1"));
+    EXPECT_THAT(InsertIds("aliases"), ElementsAre("al1"));
   }
 
   std::vector<std::string> InsertIds(std::string_view table) {

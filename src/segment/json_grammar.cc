@@ -115,11 +115,12 @@ bool JsonGrammar::CheckNumber(const StructuralDocument& doc, size_t i) {
          simdjson::SUCCESS;
 }
 
-// Mirrors simdjson's stage 2 (json_iterator::walk_document), gotos
-// included, so that the two read alike: the same token order, the same depth
-// count (non-empty containers only), the same check that a root container's
-// last structural closes it. Jumping between states, rather than dispatching
-// on a state variable, lets the branch predictor run ahead of the walk.
+// A pushdown automaton over the tokens. It must decide exactly as
+// simdjson's stage 2 does (that is the contract), so it follows the same
+// rules: the same depth count (non-empty containers only) and the same check
+// that a root container's last structural closes it. Each state is a label:
+// jumping between them, rather than dispatching on a state variable, lets the
+// branch predictor run ahead of the walk.
 bool JsonGrammar::Check(const StructuralDocument& doc, size_t max_depth) {
   const size_t n = doc.count;
   if (n == 0) return false;
@@ -180,82 +181,82 @@ bool JsonGrammar::Check(const StructuralDocument& doc, size_t max_depth) {
   {
     const char c = advance();
     if (c == '{') {
-      if (skip_empty('}')) goto document_end;
-      goto object_begin;
+      if (skip_empty('}')) goto end_of_document;
+      goto enter_object;
     }
     if (c == '[') {
-      if (skip_empty(']')) goto document_end;
-      goto array_begin;
+      if (skip_empty(']')) goto end_of_document;
+      goto enter_array;
     }
     if (!scalar_ok(c)) return false;
-    goto document_end;
+    goto end_of_document;
   }
 
-object_begin:
+enter_object:
   if (++depth >= max_depth) return false;
   open[depth] = static_cast<uint32_t>(i - 1);
   is_array[depth] = 0;
   if (advance() != '"' || !string_ok()) return false;
 
-object_field:
+member_value:
   if (advance() != ':') return false;
   {
     const char c = advance();
     if (c == '{') {
-      if (!skip_empty('}')) goto object_begin;
+      if (!skip_empty('}')) goto enter_object;
     } else if (c == '[') {
-      if (!skip_empty(']')) goto array_begin;
+      if (!skip_empty(']')) goto enter_array;
     } else if (!scalar_ok(c)) {
       return false;
     }
   }
 
-object_continue:
+after_member:
   switch (advance()) {
     case ',':
       if (advance() != '"' || !string_ok()) return false;
-      goto object_field;
+      goto member_value;
     case '}':
       closes[open[depth]] = static_cast<uint32_t>(i - 1);
-      goto scope_end;
+      goto leave_container;
     default:
       return false;
   }
 
-scope_end:
-  if (--depth == 0) goto document_end;
+leave_container:
+  if (--depth == 0) goto end_of_document;
   if (i == n) return false;  // the last closer, and containers are still open
-  if (is_array[depth]) goto array_continue;
-  goto object_continue;
+  if (is_array[depth]) goto after_element;
+  goto after_member;
 
-array_begin:
+enter_array:
   if (++depth >= max_depth) return false;
   open[depth] = static_cast<uint32_t>(i - 1);
   is_array[depth] = 1;
 
-array_value : {
+element_value : {
   const char c = advance();
   if (c == '{') {
-    if (!skip_empty('}')) goto object_begin;
+    if (!skip_empty('}')) goto enter_object;
   } else if (c == '[') {
-    if (!skip_empty(']')) goto array_begin;
+    if (!skip_empty(']')) goto enter_array;
   } else if (!scalar_ok(c)) {
     return false;
   }
 }
 
-array_continue:
+after_element:
   switch (advance()) {
     case ',':
-      goto array_value;
+      goto element_value;
     case ']':
       closes[open[depth]] = static_cast<uint32_t>(i - 1);
-      goto scope_end;
+      goto leave_container;
     default:
       return false;
   }
 
-document_end:
+end_of_document:
   return i == n;
 }
 

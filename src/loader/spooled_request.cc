@@ -59,8 +59,9 @@ absl::Status Malformed(std::string_view what) {
 
 absl::StatusOr<std::string> EncodeSpooledRequestHeader(const SpooledRequest& request) {
   if (request.source.empty()) return Malformed("empty source");
-  if (request.source.size() > kMaxU16)
+  if (request.source.size() > kMaxU16) {
     return TooLong("source size", request.source.size(), kMaxU16);
+  }
   if (request.client_ip.size() > kMaxU16) {
     return TooLong("client IP size", request.client_ip.size(), kMaxU16);
   }

@@ -196,6 +196,61 @@ TEST_P(HttpServerTest, BodyAtLimitAcceptedAboveLimitIs413) {
   EXPECT_EQ(calls.load(), 1);
 }
 
+// A large declared body is read straight into the request: it must arrive
+// whole however it is split, and a request pipelined after it is still read.
+TEST_P(HttpServerTest, LargeBodyInPiecesThenPipelinedRequest) {
+  std::vector<std::string> bodies;
+  std::mutex mu;
+  auto server = StartOrDie(Options(), [&](Request request, Responder respond) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      bodies.push_back(request.body);
+    }
+    respond(Response::Text(200, std::to_string(request.body.size())));
+  });
+  std::string big(200 * 1024 + 7, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
+  TestClient client(server->port());
+  const std::string head =
+      "POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n";
+  // Headers with the body's first bytes, then the rest in uneven pieces,
+  // the last one followed by a whole second request.
+  client.SendRaw(head + big.substr(0, 1000));
+  size_t sent = 1000;
+  for (size_t piece : {1, 4095, 30000, 70000}) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    client.SendRaw(big.substr(sent, piece));
+    sent += piece;
+  }
+  client.SendRaw(big.substr(sent) +
+                 "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok");
+  EXPECT_EQ(client.Read().body(), std::to_string(big.size()));
+  EXPECT_EQ(client.Read().body(), "2");
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_TRUE(bodies[0] == big);
+  EXPECT_EQ(bodies[1], "ok");
+}
+
+// A client that leaves in the middle of a large body gets no handler call.
+TEST_P(HttpServerTest, LargeBodyCutShortNeverReachesTheHandler) {
+  std::atomic<int> calls{0};
+  auto server = StartOrDie(Options(), [&](Request, Responder respond) {
+    ++calls;
+    respond(Response::Text(200, "ok"));
+  });
+  {
+    TestClient client(server->port());
+    client.SendRaw("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n" +
+                   std::string(50000, 'x'));
+  }  // closed
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(calls.load(), 0);
+  TestClient client(server->port());  // the server still serves
+  client.Send("POST", "/p", "x");
+  EXPECT_EQ(client.Read().body(), "ok");
+}
+
 TEST_P(HttpServerTest, ChunkedBodyAboveLimitIs413) {
   ServerOptions options = Options();
   options.max_body_bytes = 10;

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "boost/asio/dispatch.hpp"
 #include "boost/asio/post.hpp"
+#include "boost/asio/read.hpp"
 #include "boost/asio/write.hpp"
 #include "boost/beast/http/error.hpp"
 #include "http_server/response_head.h"
@@ -26,6 +27,9 @@ constexpr size_t kInitialReadBytes = 8 * 1024;
 constexpr size_t kMaxKeptReadBytes = 256 * 1024;
 // Beast's own reads never ask for less.
 constexpr size_t kMinReadBytes = 512;
+// A declared body at least this long is read straight into the request,
+// rather than into the read buffer and then copied by the parser.
+constexpr size_t kDirectBodyBytes = 16 * 1024;
 // How long a closing connection discards what the client still sends.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
@@ -187,10 +191,28 @@ void Session<Executor>::Parse() {
     // allows (the parser has checked it against the body limit).
     if (const auto remaining = parser_->content_length_remaining(); remaining.has_value()) {
       const size_t want = static_cast<size_t>(*remaining);
+      // The parser took every buffered byte (it is eager), so the rest of
+      // the body is exactly the next `want` bytes on the socket.
+      if (want >= kDirectBodyBytes && buffer_.size() == 0) return ReadBodyDirect(want);
       if (buffer_.capacity() - buffer_.size() < want) buffer_.reserve(buffer_.size() + want);
     }
   }
   ReadSome();
+}
+
+// The parser has seen the headers and the body's first bytes; the rest
+// bypasses it (a Content-Length body needs no parsing), and the request is
+// complete once `remaining` bytes have arrived.
+template <typename Executor>
+void Session<Executor>::ReadBodyDirect(size_t remaining) {
+  std::string& body = request_.body;
+  const size_t have = body.size();
+  body.resize(have + remaining);  // on_body_init_impl reserved it, and the read slack
+  asio::async_read(socket_, asio::buffer(body.data() + have, remaining),
+                   [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                     if (ec) return self->Close();
+                     self->OnRequest();
+                   });
 }
 
 template <typename Executor>

@@ -91,6 +91,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void ReadNext();
   void ReadSome();
   void Parse();
+  void ReadBodyDirect(size_t remaining);
   void SendContinue();
   void OnParseError(boost::beast::error_code ec);
   void OnRequest();

@@ -479,6 +479,22 @@ TEST_P(HttpServerTest, RequestThatNeverCompletesIsClosedAfterIdleTimeout) {
   EXPECT_EQ(calls.load(), 0);
 }
 
+// The same for a body large enough to be read straight into the request.
+TEST_P(HttpServerTest, LargeBodyThatNeverCompletesIsClosedAfterIdleTimeout) {
+  ServerOptions options = Options();
+  options.idle_timeout = absl::Milliseconds(200);
+  std::atomic<int> calls{0};
+  auto server = StartOrDie(options, [&](Request, Responder respond) {
+    ++calls;
+    respond(Response::Text(200, "ok"));
+  });
+  TestClient client(server->port());
+  client.SendRaw("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n" +
+                 std::string(20000, 'x'));
+  EXPECT_TRUE(client.ReadsEof());
+  EXPECT_EQ(calls.load(), 0);
+}
+
 // The deadline moves with each request: a connection busy for several idle
 // timeouts in total stays open, and a slow handler is not cut off.
 TEST_P(HttpServerTest, IdleTimeoutCountsFromTheLastActivity) {

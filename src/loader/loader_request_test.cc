@@ -129,12 +129,7 @@ TEST_F(LoaderRequestTest, SeededIdsAreTheSameWhenReadAgainAfterACrash) {
   EXPECT_THAT(InsertIds("tracks"), ElementsAre(id0, id2));
   EXPECT_EQ(UnackedRecords(), 1u);
 
-  // The process dies: no Stop, no ack; only what was synced survives.
-  loader_.reset();
-  crashed_env_ = env_.CrashCopy();
-  spool_.reset();
-  OpenSpool(crashed_env_.get());
-  MakeLoader();
+  CrashAndRestart();
   RunUntilWritten();
   EXPECT_THAT(InsertIds("tracks"), ElementsAre(id0, id2, id0, id2));
   EXPECT_THAT(InsertIds("a"), ElementsAre(id0, id2, id0, id2));

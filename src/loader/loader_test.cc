@@ -126,12 +126,7 @@ TEST_F(LoaderTest, CrashBeforeAckRedeliversWithTheSameInsertIds) {
   EXPECT_THAT(InsertIds("tracks"), ElementsAre("c1", "c2"));
   EXPECT_EQ(UnackedRecords(), 2u);
 
-  // The process dies: no Stop, no ack; only what was synced survives.
-  loader_.reset();
-  crashed_env_ = env_.CrashCopy();
-  spool_.reset();
-  OpenSpool(crashed_env_.get());
-  MakeLoader();
+  CrashAndRestart();
   RunUntilWritten();
   EXPECT_THAT(InsertIds("tracks"), ElementsAre("c1", "c2", "c1", "c2"));
   EXPECT_THAT(InsertIds("signed_up"), ElementsAre("c1", "c2", "c1", "c2"));

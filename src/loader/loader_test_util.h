@@ -97,6 +97,16 @@ class LoaderTest : public ::testing::Test {
     ASSERT_TRUE(loader_->RunOnce(absl::ZeroDuration()).ok());
   }
 
+  // The process dies (no Stop, no ack: only what was synced survives) and
+  // starts again on what is left.
+  void CrashAndRestart() {
+    loader_.reset();
+    crashed_env_ = env_.CrashCopy();
+    spool_.reset();
+    OpenSpool(crashed_env_.get());
+    MakeLoader();
+  }
+
   // The rows of a track "t1" (event "Order Completed"), identify "i1", page
   // "p1", screen "s1", group "g1" and alias "al1", each in its tables.
   void ExpectOneOfEachTypeRouted() {

@@ -16,6 +16,7 @@ namespace opentrack::segment {
 namespace {
 
 using ::opentrack::segment::testing::Context;
+using ::opentrack::segment::testing::SampleLines;
 
 // Asserts that ValidateRequest and ParseRequest agree on `body`, and that the
 // fast path answered alone exactly when the body is valid JSON.
@@ -344,15 +345,6 @@ TEST(ValidateRequest, NumberAtTheEndIgnoresThePadding) {
     context.body_readable_after_end = 64;
     ExpectAgrees(std::string_view(buffer).substr(0, body.size()), Endpoint::kTrack, {}, context);
   }
-}
-
-std::vector<std::string> SampleLines() {
-  std::vector<std::string> lines;
-  std::ifstream in(OPENTRACK_SAMPLE_EVENTS);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
 }
 
 TEST(ValidateRequest, SampleAsBatchesOf100) {

@@ -14,15 +14,7 @@ namespace opentrack::segment {
 namespace {
 
 using ::opentrack::segment::testing::Context;
-
-std::vector<std::string> SampleLines() {
-  std::vector<std::string> lines;
-  std::ifstream in(OPENTRACK_SAMPLE_EVENTS);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
+using ::opentrack::segment::testing::SampleLines;
 
 Endpoint EndpointOf(std::string_view type) { return *EndpointFromPath("/v1/" + std::string(type)); }
 

@@ -2,8 +2,10 @@
 #ifndef OPENTRACK_SEGMENT_TEST_UTIL_H_
 #define OPENTRACK_SEGMENT_TEST_UTIL_H_
 
+#include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/time_format.h"
@@ -11,6 +13,18 @@
 #include "segment/request_parser.h"
 
 namespace opentrack::segment::testing {
+
+#ifdef OPENTRACK_SAMPLE_EVENTS
+// The shared sample's events, one JSON object per line; empty if it is missing.
+inline std::vector<std::string> SampleLines() {
+  std::vector<std::string> lines;
+  std::ifstream in(OPENTRACK_SAMPLE_EVENTS);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+#endif
 
 // The receive time of spec vector 22.
 inline absl::Time ReceivedAt() { return *ParseTimestamp("2024-01-01T00:05:10.000Z"); }

@@ -218,8 +218,9 @@ absl::StatusOr<ParsedRequest> ParseRequest(std::string_view body, Endpoint endpo
     return internal::BodyNotAnObject(internal::KindOf(root));
   }
   internal::SourceCursor cursor(state.parser, body);
-  if (endpoint == Endpoint::kBatch)
+  if (endpoint == Endpoint::kBatch) {
     return ParseBatch(object, &cursor, &state.member_texts, context, limits);
+  }
 
   ParsedRequest request;
   request.write_key = StringOr(object, "writeKey");

@@ -8,6 +8,7 @@
 #include "segment/event_checks.h"
 #include "segment/json_grammar.h"
 #include "segment/request_errors.h"
+#include "segment/source_spans.h"
 #include "simdjson.h"
 
 namespace opentrack::segment {
@@ -39,8 +40,6 @@ ValidatorState& GetState() {
   thread_local ValidatorState state;
   return state;
 }
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Reads values of a document whose grammar checked, by structural position.
 class DocumentReader {
@@ -136,11 +135,9 @@ class DocumentReader {
   }
 
  private:
-  // End of the token at `pos`, trailing whitespace trimmed.
   size_t TokenEnd(size_t pos) const {
-    size_t end = pos + 1 < doc_.count ? doc_.index[pos + 1] : doc_.size;
-    while (end > doc_.index[pos] + 1 && IsSpace(doc_.text[end - 1])) --end;
-    return end;
+    return internal::StructuralTokenEnd(std::string_view(doc_.text, doc_.size), doc_.index,
+                                        doc_.count, pos);
   }
 
   const internal::StructuralDocument& doc_;

@@ -124,12 +124,16 @@ char SourceCursor::Peek() const {
   return text_[index_[pos_]];
 }
 
-size_t SourceCursor::TokenEnd(size_t pos) const {
-  const size_t begin = index_[pos];
-  size_t end = pos + 1 < count_ ? index_[pos + 1] : text_.size();
-  if (end > text_.size() || end <= begin) end = text_.size();
-  while (end > begin + 1 && IsJsonSpace(text_[end - 1])) --end;
+size_t StructuralTokenEnd(std::string_view text, const uint32_t* index, size_t count, size_t pos) {
+  const size_t begin = index[pos];
+  size_t end = pos + 1 < count ? index[pos + 1] : text.size();
+  if (end > text.size() || end <= begin) end = text.size();
+  while (end > begin + 1 && IsJsonSpace(text[end - 1])) --end;
   return end;
+}
+
+size_t SourceCursor::TokenEnd(size_t pos) const {
+  return StructuralTokenEnd(text_, index_, count_, pos);
 }
 
 ValueText SourceCursor::SkipValue() {

@@ -31,6 +31,12 @@ struct ValueText {
 // client's.
 void AppendValueText(std::string* out, const ValueText& value);
 
+// The end of the token starting at structural `pos` of `text`: where the next
+// structural starts (or the text ends), trailing whitespace trimmed, never
+// before the token's first byte + 1. `index` holds `count` offsets into
+// `text`; an inconsistent next offset counts as the text's end.
+size_t StructuralTokenEnd(std::string_view text, const uint32_t* index, size_t count, size_t pos);
+
 // Walks the structurals of a successfully parsed document in order: every
 // `{ } [ ] : ,` and the first byte of every string, number, true, false, null.
 // Not thread-safe; valid while the parser and the text are unchanged.

@@ -6,15 +6,12 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "spool/spool_test_util.h"
 
 namespace opentrack::spool {
 namespace {
 
-std::string Framed(std::string_view payload) {
-  std::string out;
-  AppendRecord(payload, &out);
-  return out;
-}
+using ::opentrack::spool::testing::Framed;
 
 TEST(LogFormatTest, FramingRoundTrip) {
   for (std::string payload : {std::string(), std::string("a"), std::string(5000, 'x'),

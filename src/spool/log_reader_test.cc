@@ -7,17 +7,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "spool/block_format.h"
+#include "spool/spool_test_util.h"
 
 namespace opentrack::spool {
 namespace {
 
+using ::opentrack::spool::testing::Framed;
 using ::testing::ElementsAre;
-
-std::string Framed(std::string_view payload) {
-  std::string out;
-  AppendRecord(payload, &out);
-  return out;
-}
 
 // A compressed block frame holding `records`.
 std::string BlockFrame(const std::vector<std::string>& records) {

@@ -12,6 +12,7 @@
 namespace opentrack::spool {
 namespace {
 
+using ::opentrack::spool::testing::Framed;
 using ::opentrack::spool::testing::LogFiles;
 using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
@@ -20,12 +21,6 @@ using ::opentrack::spool::testing::RecordPerFrameOptions;
 using ::opentrack::spool::testing::TestOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string Framed(std::string_view payload) {
-  std::string out;
-  AppendRecord(payload, &out);
-  return out;
-}
 
 TEST(SpoolCrashTest, AcknowledgedAppendSurvivesCrash) {
   MemEnv env;

@@ -18,6 +18,7 @@ namespace {
 
 using ::opentrack::spool::testing::CompressionName;
 using ::opentrack::spool::testing::ExpectAcknowledgedAppendsSurviveACrashAtAnyFsync;
+using ::opentrack::spool::testing::Framed;
 using ::opentrack::spool::testing::LogFiles;
 using ::opentrack::spool::testing::OpenOrDie;
 using ::opentrack::spool::testing::Payloads;
@@ -25,12 +26,6 @@ using ::opentrack::spool::testing::ReadAll;
 using ::opentrack::spool::testing::TestOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string Framed(std::string_view payload) {
-  std::string out;
-  AppendRecord(payload, &out);
-  return out;
-}
 
 SpoolOptions DirectOptions(Compression compression = Compression::kNone,
                            uint64_t max_file_bytes = 64 << 20) {

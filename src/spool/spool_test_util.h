@@ -15,10 +15,18 @@
 #include "gtest/gtest.h"
 #include "spool/crc32c.h"
 #include "spool/env.h"
+#include "spool/log_format.h"
 #include "spool/mem_env.h"
 #include "spool/spool.h"
 
 namespace opentrack::spool::testing {
+
+// `payload` as one kind-1 frame, as a log file holds it.
+inline std::string Framed(std::string_view payload) {
+  std::string out;
+  AppendRecord(payload, &out);
+  return out;
+}
 
 inline SpoolOptions TestOptions(std::string dir = "/spool", uint64_t max_file_bytes = 64 << 20,
                                 Compression compression = Compression::kZstd) {
